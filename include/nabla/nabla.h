@@ -1,0 +1,18 @@
+// The one include of nabla.
+#pragma once
+
+#include "nabla/autograd/grad_mode.h"
+#include "nabla/autograd/node.h"
+#include "nabla/core/device.h"
+#include "nabla/core/dtype.h"
+#include "nabla/core/error.h"
+#include "nabla/core/generator.h"
+#include "nabla/core/shape.h"
+#include "nabla/core/tensor.h"
+#include "nabla/ops/activation.h"
+#include "nabla/ops/elementwise.h"
+#include "nabla/ops/factory.h"
+#include "nabla/ops/index.h"
+#include "nabla/ops/linalg.h"
+#include "nabla/ops/loss.h"
+#include "nabla/ops/reduce.h"

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what nabla needs on a fresh Debian 12 machine: the compiler and
+# build tools, the CPU kernel libraries, the test and benchmark frameworks,
+# and PyTorch (Debian's python3-torch, under /usr/bin/python3) as the oracle.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config clang-format
+  libopenblas-openmp-dev   # OpenBLAS built on OpenMP: one thread pool with ours
+  libdnnl-dev              # oneDNN: f32 GEMM, picks its kernel by CPU at run time
+  libgtest-dev libgmock-dev libbenchmark-dev
+  nlohmann-json3-dev       # safetensors header
+  zlib1g-dev
+  python3-torch python3-numpy
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi

@@ -1,0 +1,84 @@
+// The kernels a device provides. Ops in ops/ check shapes, broadcast (by
+// expanding views), record autograd history, and then call one of these on
+// the backend of their inputs' device. Kernels take strided views and write
+// into outputs the op allocated: no autograd, no allocation of results.
+// Adding a device means implementing this interface, never touching nn/.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "nabla/core/tensor.h"
+
+namespace nabla::backends {
+
+// out = f(x), elementwise. Parameters a, b as noted.
+enum class UnaryOp : uint8_t {
+  Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sign, Reciprocal,
+  Relu, Sigmoid, Tanh,
+  AddScalar,  // x + a
+  MulScalar,  // x * a
+  PowScalar,  // x ^ a
+  RPowScalar, // a ^ x
+  Clamp,      // min(max(x, a), b)
+  LeakyRelu,  // x > 0 ? x : a·x
+  Elu,        // x > 0 ? x : a·(eˣ − 1)
+  Softplus,   // log(1 + e^(a·x)) / a, linear above threshold b
+  Gelu,       // x·Φ(x) (exact, erf)
+  GeluTanh,   // tanh approximation
+  Silu,       // x·σ(x)
+  Erf,
+  Log1p, Expm1, Sin, Cos,
+};
+
+// out = f(x, y), elementwise over views of one shape (broadcasting is done
+// by the op with expand). Comparisons write u8. The *Backward ops fuse the
+// derivative of an activation with the incoming gradient: x is dy.
+enum class BinaryOp : uint8_t {
+  Add,  // x + a·y
+  Sub,  // x − a·y
+  Mul, Div, Pow, Maximum, Minimum,
+  Eq, Ne, Lt, Le, Gt, Ge,
+  ReluBackward,       // dy · (y > 0)            y: relu input
+  SigmoidBackward,    // dy · s(1 − s)           y: sigmoid output
+  TanhBackward,       // dy · (1 − t²)           y: tanh output
+  LeakyReluBackward,  // dy · (y > 0 ? 1 : a)    y: input
+  EluBackward,        // dy · (y > 0 ? 1 : a·eʸ) y: input
+  SoftplusBackward,   // dy · σ(a·y) (1 above threshold b)  y: input
+  GeluBackward,       // dy · (Φ(y) + y·φ(y))    y: input
+  GeluTanhBackward,   // dy · d/dy of the tanh approximation
+  SiluBackward,       // dy · σ(y)(1 + y(1 − σ(y)))
+  ClampBackward,      // dy · (a ≤ y ≤ b)        y: input
+};
+
+enum class ReduceOp : uint8_t { Sum, Prod, Max, Min, SumSquares };
+
+class Backend {
+ public:
+  virtual ~Backend() = default;
+
+  // dst = src, same shape; converts dtype.
+  virtual void copy(const Tensor& dst, const Tensor& src) = 0;
+  virtual void fill(const Tensor& dst, double value) = 0;
+  virtual void unary(UnaryOp op, const Tensor& out, const Tensor& x, double a, double b) = 0;
+  virtual void binary(BinaryOp op, const Tensor& out, const Tensor& x, const Tensor& y,
+                      double a, double b) = 0;
+  // out = cond ? x : y (cond u8); all of out's shape.
+  virtual void where(const Tensor& out, const Tensor& cond, const Tensor& x, const Tensor& y) = 0;
+  // out has x's shape with the reduced dims of size 1 (keepdim form).
+  virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& x) = 0;
+  // Max or min along dim, with the index of the first extremum (i64).
+  // values and indices have x's shape with size 1 at dim.
+  virtual void arg_reduce(bool is_max, const Tensor& values, const Tensor& indices,
+                          const Tensor& x, int64_t dim) = 0;
+  // C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] for 3-D (batch, rows, cols)
+  // views; A or B may have batch stride 0 (broadcast). C is contiguous.
+  virtual void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
+                    double beta, const Tensor& c) = 0;
+};
+
+Backend& backend(Device device);
+// A backend that is built (CUDA) installs itself.
+void register_backend(DeviceType type, Backend* backend);
+
+}  // namespace nabla::backends

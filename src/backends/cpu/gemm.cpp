@@ -1,0 +1,84 @@
+#include <cblas.h>
+#include <dnnl.h>
+#include <omp.h>
+
+#include "backends/cpu/cpu_backend.h"
+
+namespace nabla::backends::cpu {
+
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
+           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
+           int64_t ldc) {
+  // oneDNN chooses its kernel by the CPU it runs on (AVX-512 on Zen 4 and 5),
+  // where Debian's OpenBLAS 0.3.21 falls back to AVX2 on Zen 5 (PERFORMANCE.md).
+  const dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a,
+                                      lda, b, ldb, beta, c, ldc);
+  NABLA_CHECK(st == dnnl_success, "sgemm: oneDNN failed with status ", static_cast<int>(st),
+              " for M=", m, " N=", n, " K=", k);
+}
+
+void dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
+           const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
+           int64_t ldc) {
+  cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans, trans_b ? CblasTrans : CblasNoTrans,
+              m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+namespace {
+
+// A matrix view usable by GEMM: one of its two strides is 1. Returns the
+// leading dimension and whether the view is the transpose of a row-major one.
+struct MatrixLayout {
+  int64_t ld;
+  bool transposed;
+};
+
+MatrixLayout matrix_layout(const Tensor& t, const char* arg) {
+  const int64_t rows = t.size(1), cols = t.size(2);
+  const int64_t rs = t.stride(1), cs = t.stride(2);
+  if (cs == 1 || cols == 1) return {std::max<int64_t>({rs, cols, 1}), false};
+  if (rs == 1 || rows == 1) return {std::max<int64_t>({cs, rows, 1}), true};
+  NABLA_FAIL("gemm: operand ", arg, " of shape ", t.shape(), " has strides ", t.strides(),
+             " with no unit stride; make it contiguous first");
+}
+
+}  // namespace
+
+template <class T>
+void batched_gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t k, T alpha,
+                  const T* pa, int64_t lda, int64_t sa, const T* pb, int64_t ldb, int64_t sb,
+                  T beta, T* pc) {
+  auto one = [&](int64_t i) {
+    if constexpr (std::is_same_v<T, float>)
+      sgemm(ta, tb, m, n, k, alpha, pa + i * sa, lda, pb + i * sb, ldb, beta, pc + i * m * n, n);
+    else
+      dgemm(ta, tb, m, n, k, alpha, pa + i * sa, lda, pb + i * sb, ldb, beta, pc + i * m * n, n);
+  };
+  // Many small products: one per thread. Few large ones: the library's threads.
+  const bool per_thread =
+      batch >= omp_get_max_threads() && m * n * k < (int64_t{1} << 18) && !omp_in_parallel();
+  if (per_thread) {
+#pragma omp parallel for schedule(static)
+    for (int64_t i = 0; i < batch; ++i) one(i);
+  } else {
+    for (int64_t i = 0; i < batch; ++i) one(i);
+  }
+}
+
+void CpuBackend::gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
+                      double beta, const Tensor& c) {
+  NABLA_CHECK(a.dim() == 3 && b.dim() == 3 && c.dim() == 3, "gemm: expected 3-D operands");
+  NABLA_CHECK(c.is_contiguous(), "gemm: output must be contiguous");
+  const int64_t batch = c.size(0), m = c.size(1), n = c.size(2);
+  const int64_t k = trans_a ? a.size(1) : a.size(2);
+  const MatrixLayout la = matrix_layout(a, "A"), lb = matrix_layout(b, "B");
+  const bool ta = trans_a != la.transposed, tb = trans_b != lb.transposed;
+  const int64_t sa = a.size(0) == 1 ? 0 : a.stride(0), sb = b.size(0) == 1 ? 0 : b.stride(0);
+  NABLA_DISPATCH_FLOATING(c.dtype(), "gemm", [&] {
+    batched_gemm<scalar_t>(ta, tb, batch, m, n, k, static_cast<scalar_t>(alpha),
+                           a.data_ptr<scalar_t>(), la.ld, sa, b.data_ptr<scalar_t>(), lb.ld, sb,
+                           static_cast<scalar_t>(beta), c.data_ptr<scalar_t>());
+  });
+}
+
+}  // namespace nabla::backends::cpu

@@ -1,0 +1,72 @@
+#include <sstream>
+
+#include "nabla/core/device.h"
+#include "nabla/core/dtype.h"
+#include "nabla/core/error.h"
+#include "nabla/core/shape.h"
+
+namespace nabla {
+
+const char* dtype_name(DType t) {
+  switch (t) {
+    case DType::Float32: return "float32";
+    case DType::Float64: return "float64";
+    case DType::Int64: return "int64";
+    case DType::UInt8: return "uint8";
+  }
+  return "unknown";
+}
+
+std::string Device::str() const {
+  return is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(index);
+}
+
+std::ostream& operator<<(std::ostream& os, const Shape& s) {
+  os << '[';
+  for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
+  return os << ']';
+}
+
+std::string to_string(const Shape& s) {
+  std::ostringstream os;
+  os << s;
+  return os.str();
+}
+
+int64_t numel(const Shape& s) {
+  int64_t n = 1;
+  for (int64_t d : s) n *= d;
+  return n;
+}
+
+Shape contiguous_strides(const Shape& s) {
+  Shape strides(s.size());
+  int64_t step = 1;
+  for (size_t i = s.size(); i-- > 0;) {
+    strides[i] = step;
+    step *= std::max<int64_t>(s[i], 1);
+  }
+  return strides;
+}
+
+int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  const int64_t n = std::max<int64_t>(ndim, 1);  // a 0-d tensor accepts dim 0 and -1
+  NABLA_CHECK(dim >= -n && dim < n, op, ": dimension ", dim, " out of range for a ", ndim,
+              "-d tensor (expected in [", -n, ", ", n - 1, "])");
+  return dim < 0 ? dim + n : dim;
+}
+
+Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {
+  const size_t n = std::max(a.size(), b.size());
+  Shape out(n);
+  for (size_t i = 0; i < n; ++i) {
+    const int64_t da = i < n - a.size() ? 1 : a[i - (n - a.size())];
+    const int64_t db = i < n - b.size() ? 1 : b[i - (n - b.size())];
+    NABLA_CHECK(da == db || da == 1 || db == 1, op, ": shapes ", a, " and ", b,
+                " cannot be broadcast (dimension ", i, ": ", da, " vs ", db, ")");
+    out[i] = da == 1 ? db : da;
+  }
+  return out;
+}
+
+}  // namespace nabla

@@ -1,0 +1,156 @@
+// Matrix products: every form is brought to a batched 3-D GEMM.
+#include "nabla/ops/linalg.h"
+
+#include "nabla/ops/elementwise.h"
+#include "nabla/ops/reduce.h"
+#include "ops/internal.h"
+
+namespace nabla {
+namespace ops {
+namespace {
+
+// A 3-D operand the GEMM kernel accepts: one of the last two strides is 1.
+Tensor gemm_ready(const Tensor& t) {
+  const bool ok = t.stride(2) == 1 || t.stride(1) == 1 || t.size(1) == 1 || t.size(2) == 1;
+  return ok ? t : t.contiguous();
+}
+
+// c = a·b for a (B or 1, n, k), b (B or 1, k, m) → (B, n, m). No autograd.
+Tensor bmm_kernel(const Tensor& a, const Tensor& b, bool ta = false, bool tb = false) {
+  const int64_t batch = std::max(a.size(0), b.size(0));
+  const int64_t n = ta ? a.size(2) : a.size(1), m = tb ? b.size(1) : b.size(2);
+  Tensor c = empty_on(a, {batch, n, m});
+  if (c.numel() == 0) return c;
+  const int64_t k = ta ? a.size(1) : a.size(2);
+  if (k == 0) {
+    c.zero_();
+    return c;
+  }
+  backend_of(a).gemm(ta, tb, 1.0, gemm_ready(a), gemm_ready(b), 0.0, c);
+  return c;
+}
+
+// y = a·b (3-D, batch of a and b equal or 1)
+// da = dy·bᵀ   db = aᵀ·dy   (summed over a broadcast batch)
+struct BmmBackward final : Node {
+  NABLA_NODE(BmmBackward);
+  SavedTensor a, b;
+  std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    Tensor av = a.unpack(*this), bv = b.unpack(*this);
+    Tensor da, db;
+    if (needs_input_grad(0)) {
+      da = bmm_kernel(g[0], bv, false, true);
+      if (av.size(0) == 1 && da.size(0) != 1) da = sum(da, {0}, true);
+    }
+    if (needs_input_grad(1)) {
+      db = bmm_kernel(av, g[0], true, false);
+      if (bv.size(0) == 1 && db.size(0) != 1) db = sum(db, {0}, true);
+    }
+    return {da, db};
+  }
+};
+
+Tensor bmm_recorded(const Tensor& a, const Tensor& b) {
+  Tensor out = bmm_kernel(a, b);
+  if (auto node = record<BmmBackward>({a, b}, {&out})) {
+    node->a = a;
+    node->b = b;
+  }
+  return out;
+}
+
+void check_matmul_args(const Tensor& a, const Tensor& b, const char* op) {
+  check_defined(a, op, "input");
+  check_defined(b, op, "other");
+  check_same_device(a, b, op);
+  check_same_dtype(a, b, op);
+  check_floating(a, op);
+}
+
+}  // namespace
+}  // namespace ops
+
+using namespace ops;
+
+Tensor bmm(const Tensor& a, const Tensor& b) {
+  check_matmul_args(a, b, "bmm");
+  NABLA_CHECK(a.dim() == 3 && b.dim() == 3 && a.size(0) == b.size(0) && a.size(2) == b.size(1),
+              "bmm: expected (b, n, k) and (b, k, m), got ", a.shape(), " and ", b.shape());
+  return bmm_recorded(a, b);
+}
+
+Tensor mm(const Tensor& a, const Tensor& b) {
+  check_matmul_args(a, b, "mm");
+  NABLA_CHECK(a.dim() == 2 && b.dim() == 2 && a.size(1) == b.size(0),
+              "mm: expected (n, k) and (k, m), got ", a.shape(), " and ", b.shape());
+  return bmm_recorded(a.unsqueeze(0), b.unsqueeze(0)).squeeze(0);
+}
+
+Tensor dot(const Tensor& a, const Tensor& b) {
+  check_matmul_args(a, b, "dot");
+  NABLA_CHECK(a.dim() == 1 && b.dim() == 1 && a.size(0) == b.size(0),
+              "dot: expected two 1-D tensors of one length, got ", a.shape(), " and ", b.shape());
+  return sum(a * b);
+}
+
+Tensor matmul(const Tensor& a, const Tensor& b) {
+  check_matmul_args(a, b, "matmul");
+  NABLA_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: both arguments need at least 1 dimension, got ",
+              a.shape(), " and ", b.shape());
+  if (a.dim() == 1 && b.dim() == 1) return dot(a, b);
+  // Promote 1-D operands to matrices; remember to drop the dim again.
+  Tensor A = a.dim() == 1 ? a.unsqueeze(0) : a;
+  Tensor B = b.dim() == 1 ? b.unsqueeze(1) : b;
+  NABLA_CHECK(A.size(-1) == B.size(-2), "matmul: shapes ", a.shape(), " and ", b.shape(),
+              " cannot be multiplied (", A.size(-2), "x", A.size(-1), " and ", B.size(-2), "x",
+              B.size(-1), ")");
+  const int64_t n = A.size(-2), k = A.size(-1), m = B.size(-1);
+  const Shape a_batch(A.shape().begin(), A.shape().end() - 2);
+  const Shape b_batch(B.shape().begin(), B.shape().end() - 2);
+  const Shape batch = broadcast_shapes(a_batch, b_batch, "matmul");
+  Tensor out;
+  if (b_batch.empty() && !a_batch.empty()) {
+    // (…, n, k)·(k, m): fold the batch into the rows, one GEMM.
+    Tensor flat = A.reshape({1, -1, k});
+    out = bmm_recorded(flat, B.unsqueeze(0));
+    Shape s = a_batch;
+    s.push_back(n);
+    s.push_back(m);
+    out = out.view(s);
+  } else {
+    const int64_t nb = numel(batch);
+    Shape ea = batch, eb = batch;
+    ea.insert(ea.end(), {n, k});
+    eb.insert(eb.end(), {k, m});
+    Tensor A3 = a_batch == batch ? A.reshape({nb, n, k})
+                : numel(a_batch) == 1 ? A.reshape({1, n, k})
+                                      : A.expand(ea).reshape({nb, n, k});
+    Tensor B3 = b_batch == batch ? B.reshape({nb, k, m})
+                : numel(b_batch) == 1 ? B.reshape({1, k, m})
+                                      : B.expand(eb).reshape({nb, k, m});
+    out = bmm_recorded(A3, B3);
+    Shape s = batch;
+    s.push_back(n);
+    s.push_back(m);
+    out = out.view(s);
+  }
+  if (a.dim() == 1) out = out.squeeze(-2);
+  if (b.dim() == 1) out = out.squeeze(-1);
+  return out;
+}
+
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_matmul_args(x, weight, "linear");
+  NABLA_CHECK(weight.dim() == 2 && x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input ",
+              x.shape(), " does not match weight ", weight.shape(), " (expected last dim ",
+              weight.dim() == 2 ? weight.size(1) : -1, ")");
+  Tensor y = matmul(x, weight.t());
+  if (bias.defined()) {
+    NABLA_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias ", bias.shape(),
+                " does not match weight ", weight.shape());
+    y = y + bias;
+  }
+  return y;
+}
+
+}  // namespace nabla
