@@ -8,6 +8,7 @@
 #include "nabla/core/error.h"
 #include "nabla/core/generator.h"
 #include "nabla/core/shape.h"
+#include "nabla/core/state_dict.h"
 #include "nabla/core/tensor.h"
 #include "nabla/ops/activation.h"
 #include "nabla/ops/elementwise.h"
