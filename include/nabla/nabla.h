@@ -17,3 +17,13 @@
 #include "nabla/ops/linalg.h"
 #include "nabla/ops/loss.h"
 #include "nabla/ops/reduce.h"
+
+// nn: modules, layers, initialisation, functional
+#include "nabla/nn/activation.h"
+#include "nabla/nn/dropout.h"
+#include "nabla/nn/embedding.h"
+#include "nabla/nn/functional.h"
+#include "nabla/nn/init.h"
+#include "nabla/nn/linear.h"
+#include "nabla/nn/module.h"
+#include "nabla/nn/sequential.h"
