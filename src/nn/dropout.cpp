@@ -13,6 +13,7 @@ namespace functional {
 Tensor dropout(const Tensor& x, double p, bool training) {
   NABLA_CHECK(p >= 0.0 && p <= 1.0, "dropout: probability has to be between 0 and 1, but got ", p);
   check_defined(x, "dropout", "input");
+  NABLA_CHECK(x.is_floating_point(), "dropout: expected a floating-point input, got ", x.dtype());
   if (!training || p == 0.0) return x;
   if (p == 1.0) return x * 0.0;
   Tensor keep = ge(rand_like(x), p).to(x.dtype());

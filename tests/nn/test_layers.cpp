@@ -113,6 +113,8 @@ TEST(Dropout, GradientIsTheMaskTimesTheScale) {
 TEST(Dropout, RejectsPOutsideZeroOne) {
   EXPECT_THAT(message_of([] { Dropout(1.5); }), HasSubstr("between 0 and 1, but got 1.5"));
   EXPECT_THAT(message_of([] { F::dropout(ones({2}), -0.1); }), HasSubstr("dropout"));
+  EXPECT_THAT(message_of([] { F::dropout(ones({2}, kInt64), 0.1); }),
+              HasSubstr("dropout: expected a floating-point input, got int64"));
   EXPECT_EQ(Dropout().options.p(), 0.5);
 }
 
