@@ -10,6 +10,7 @@
 #include "nabla/core/shape.h"
 #include "nabla/core/state_dict.h"
 #include "nabla/core/tensor.h"
+#include "nabla/data/synthetic.h"
 #include "nabla/ops/activation.h"
 #include "nabla/ops/elementwise.h"
 #include "nabla/ops/factory.h"
