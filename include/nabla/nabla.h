@@ -18,3 +18,6 @@
 #include "nabla/ops/linalg.h"
 #include "nabla/ops/loss.h"
 #include "nabla/ops/reduce.h"
+
+// ---- io
+#include "nabla/io/safetensors.h"
