@@ -76,6 +76,9 @@ Tensor sum_impl(const Tensor& x, const std::vector<int64_t>& dims_in, bool keepd
   int64_t count = 1;
   for (int64_t d : dims) count *= x.shape()[d];
   if (mean) check_floating(x, name);
+  // Integer sums accumulate in int64, as PyTorch's do (a u8 sum would wrap).
+  if (!x.is_floating_point() && x.dtype() != kInt64)
+    return sum_impl(x.to(kInt64), dims_in, keepdim, mean, name);
   Tensor out = reduce_kernel(ReduceOp::Sum, x, dims, keepdim);
   const double scale = mean ? 1.0 / static_cast<double>(std::max<int64_t>(count, 1)) : 1.0;
   if (mean) {
@@ -342,6 +345,7 @@ Tensor mean(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim) {
 // y = Π xᵢ along dim
 Tensor prod(const Tensor& x, int64_t dim, bool keepdim) {
   check_defined(x, "prod", "input");
+  if (!x.is_floating_point() && x.dtype() != kInt64) return prod(x.to(kInt64), dim, keepdim);
   const auto dims = reduction_dims(x, {dim}, "prod");
   Tensor out = reduce_kernel(ReduceOp::Prod, x, dims, keepdim);
   if (x.is_floating_point()) {

@@ -215,3 +215,18 @@ TEST(ReduceKernel, ThreadedSplitsMatchSequential) {
 
 }  // namespace
 }  // namespace nabla
+
+namespace nabla {
+namespace {
+
+// Integer sums accumulate in int64 as in PyTorch: 200 + 100 does not wrap at 256.
+TEST(ReduceIntegers, SumOfUInt8PromotesToInt64) {
+  Tensor x = tensor({200.0, 100.0}, {2}, kUInt8);
+  Tensor s = sum(x);
+  EXPECT_EQ(s.dtype(), kInt64);
+  EXPECT_EQ(s.item<int64_t>(), 300);
+  EXPECT_EQ(prod(x, 0).item<int64_t>(), 20000);
+}
+
+}  // namespace
+}  // namespace nabla
