@@ -281,6 +281,8 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
 
 // ℓ = −w·(t·log x + (1 − t)·log(1 − x)); the logs are clamped at −100 so that
 // x = 0 or 1 gives a finite loss (0·log 0 would be nan), as in PyTorch.
+// Unlike PyTorch, inputs outside [0, 1] are not checked (that needs a pass
+// over the data and a device sync): they give nan.
 Tensor binary_cross_entropy(const Tensor& input, const Tensor& target, const Tensor& weight,
                             const std::string& reduction) {
   const char* op = "binary_cross_entropy";
