@@ -96,6 +96,22 @@ class Backend {
   // is not ignore_index. dx is contiguous; dout (N, K) may be strided.
   virtual void nll_loss_backward(const Tensor& dx, const Tensor& dout, const Tensor& target,
                                  const Tensor& weight, int64_t ignore_index) = 0;
+
+  // ---- indexing
+  // index is i64; every index is checked against the size of the dim it
+  // addresses (nabla::Error naming the index and the size). Positions run over
+  // index's shape, which is no larger than the other operands' (as in PyTorch).
+  // out[p] = x[p with p[dim] = index[p]]; out has index's shape.
+  virtual void gather(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) = 0;
+  // out[p with p[dim] = index[p]] += src[p], in place.
+  virtual void scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
+                           const Tensor& src) = 0;
+  // out[…, j, …] = x[…, index[j], …] along dim; index 1-D.
+  virtual void index_select(const Tensor& out, const Tensor& x, int64_t dim,
+                            const Tensor& index) = 0;
+  // out[…, index[j], …] += src[…, j, …] along dim, in place; index 1-D.
+  virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index,
+                         const Tensor& src) = 0;
 };
 
 Backend& backend(Device device);

@@ -28,6 +28,12 @@ class CpuBackend final : public Backend {
                 const Tensor& target, const Tensor& weight, int64_t ignore_index) override;
   void nll_loss_backward(const Tensor& dx, const Tensor& dout, const Tensor& target,
                          const Tensor& weight, int64_t ignore_index) override;
+
+  // ---- indexing (index.cpp)
+  void gather(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) override;
+  void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
+  void index_select(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) override;
+  void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library
