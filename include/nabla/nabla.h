@@ -17,3 +17,13 @@
 #include "nabla/ops/linalg.h"
 #include "nabla/ops/loss.h"
 #include "nabla/ops/reduce.h"
+
+// ---- optim: optimizers, learning-rate schedulers, gradient clipping
+#include "nabla/optim/adadelta.h"
+#include "nabla/optim/adagrad.h"
+#include "nabla/optim/adam.h"
+#include "nabla/optim/clip.h"
+#include "nabla/optim/lr_scheduler.h"
+#include "nabla/optim/optimizer.h"
+#include "nabla/optim/rmsprop.h"
+#include "nabla/optim/sgd.h"
