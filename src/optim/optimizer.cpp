@@ -153,6 +153,8 @@ void Optimizer::load_state_dict(const StateDict& state) {
   for (const auto& [key, value] : state) {
     const StateKey k = parse_key(name_, key);
     if (k.section == "param_groups") {
+      NABLA_CHECK(k.index < groups_.size(), who, ": ", key, " but the optimizer has ",
+                  groups_.size(), " parameter groups");
       if (k.name != "params") options[k.index][k.name] = value.item_double();
       continue;
     }

@@ -312,6 +312,12 @@ TEST(Optimizers, LoadStateDictChecksTheParameters) {
   Adam shapes(std::vector<Tensor>{other, q.b, q.u});
   EXPECT_THAT([&] { shapes.load_state_dict(s); },
               ::testing::ThrowsMessage<Error>(HasSubstr("shape")));
+  StateDict extra = s;
+  extra.set("param_groups.3.lr", scalar_tensor(0.1, kFloat64));
+  Adam same(q.params());
+  EXPECT_THAT(
+      [&] { same.load_state_dict(extra); },
+      ::testing::ThrowsMessage<Error>(HasSubstr("param_groups.3.lr but the optimizer has 1")));
   StateDict bad = s;
   bad.set("param_groups.0.lr", scalar_tensor(-1.0, kFloat64));
   Adam fresh(q.params());

@@ -201,6 +201,7 @@ class ReduceLROnPlateau {
   explicit ReduceLROnPlateau(Optimizer& optimizer, ReduceLROnPlateauOptions options = {});
 
   void step(double metric);
+  // Before the first step: the groups' lrs (PyTorch has no _last_lr yet).
   const std::vector<double>& get_last_lr() const { return last_lr_; }
   int64_t last_epoch() const { return last_epoch_; }
   int64_t num_bad_epochs() const { return num_bad_epochs_; }
