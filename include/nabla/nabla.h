@@ -21,3 +21,12 @@
 
 // ---- io
 #include "nabla/io/safetensors.h"
+// ---- optim: optimizers, learning-rate schedulers, gradient clipping
+#include "nabla/optim/adadelta.h"
+#include "nabla/optim/adagrad.h"
+#include "nabla/optim/adam.h"
+#include "nabla/optim/clip.h"
+#include "nabla/optim/lr_scheduler.h"
+#include "nabla/optim/optimizer.h"
+#include "nabla/optim/rmsprop.h"
+#include "nabla/optim/sgd.h"
