@@ -81,8 +81,9 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   NABLA_CHECK(steps >= 0, "linspace: steps must be non-negative, got ", steps);
   std::vector<double> v(steps);
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  if (steps == 1) v[0] = start;
   // Symmetric from both ends, as PyTorch computes it, so the last value is end.
-  for (int64_t i = 0; i < steps; ++i)
+  for (int64_t i = 0; i < steps && steps > 1; ++i)
     v[i] = i < steps / 2 ? start + step * static_cast<double>(i)
                          : end - step * static_cast<double>(steps - 1 - i);
   return from_values(v, {steps}, options);
