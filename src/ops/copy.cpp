@@ -43,6 +43,13 @@ Tensor copy_to_new(const Tensor& src, DType dtype, Device device) {
   return out;
 }
 
+// other must broadcast to self's shape: an in-place result cannot grow.
+void check_inplace_broadcast(const Tensor& self, const Tensor& other, const char* name) {
+  NABLA_CHECK(broadcast_shapes(self.shape(), other.shape(), name) == self.shape(), name,
+              ": cannot broadcast ", other.shape(), " to the shape ", self.shape(),
+              " of the tensor written in place");
+}
+
 }  // namespace
 }  // namespace ops
 
@@ -95,6 +102,7 @@ Tensor& Tensor::fill_(double value) {
 Tensor& Tensor::copy_(const Tensor& src) {
   check_inplace(*this, "copy_");
   check_same_device(*this, src, "copy_");
+  check_inplace_broadcast(*this, src, "copy_");
   backend_of(*this).copy(*this, broadcast_view(src, shape()));
   bump_version();
   return *this;
@@ -105,6 +113,7 @@ void inplace_binary(Tensor& self, BinaryOp op, const Tensor& other, double a, co
   check_inplace(self, name);
   check_same_device(self, other, name);
   check_same_dtype(self, other, name);
+  check_inplace_broadcast(self, other, name);
   Tensor o = broadcast_view(other, self.shape());
   backend_of(self).binary(op, self, self, o, a, 0.0);
   self.bump_version();
