@@ -37,9 +37,10 @@ SavedTensor::SavedTensor(const Tensor& t) {
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {
-  NABLA_CHECK(!released_ && !owner.released(), owner.name(), ": trying to backward through the graph a second time "
-              "(or to use saved tensors after they were freed). Saved tensors are freed after "
-              "backward(); pass retain_graph=true to the first backward to keep them.");
+  NABLA_CHECK(!released_ && !owner.released(), owner.name(),
+              ": trying to backward through the graph a second time (or to use saved tensors "
+              "after they were freed). Saved tensors are freed after backward(); pass "
+              "retain_graph=true to the first backward to keep them.");
   if (data_.defined()) {
     NABLA_CHECK(data_.version() == saved_version_, owner.name(), ": a tensor of shape ",
                 data_.shape(), " saved for the gradient computation was modified by an in-place "

@@ -238,7 +238,9 @@ std::vector<int64_t> shown_indices(int64_t n, bool summarize) {
   return out;
 }
 
-std::string non_finite(double v) { return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf"; }
+std::string non_finite(double v) {
+  return std::isnan(v) ? "nan" : v > 0 ? "inf" : "-inf";
+}
 
 // One format and one width for every element printed, chosen from the
 // nonzero finite values shown.
@@ -275,8 +277,11 @@ class Formatter {
   std::string raw(double v) const {
     if (!std::isfinite(v)) return non_finite(v);
     std::ostringstream os;
-    if (sci_mode_) os << std::scientific << std::setprecision(kPrecision) << v;
-    else os << std::fixed << std::setprecision(int_mode_ ? 0 : kPrecision) << v;
+    if (sci_mode_) {
+      os << std::scientific << std::setprecision(kPrecision) << v;
+    } else {
+      os << std::fixed << std::setprecision(int_mode_ ? 0 : kPrecision) << v;
+    }
     return os.str();
   }
 
@@ -292,8 +297,11 @@ struct Printer {
 
   void collect(std::vector<double>& out, size_t dim, int64_t offset) const {
     for (int64_t i : shown_indices(shape[dim], summarize)) {
-      if (dim + 1 == shape.size()) out.push_back(values[offset + i]);
-      else collect(out, dim + 1, offset + i * strides[dim]);
+      if (dim + 1 == shape.size()) {
+        out.push_back(values[offset + i]);
+      } else {
+        collect(out, dim + 1, offset + i * strides[dim]);
+      }
     }
   }
 
@@ -303,8 +311,11 @@ struct Printer {
     std::vector<std::string> items;
     for (int64_t i : shown_indices(n, summarize)) {
       if (gap && i == n - kEdgeItems) items.push_back(dim + 1 == shape.size() ? " ..." : "...");
-      if (dim + 1 == shape.size()) items.push_back(fmt(values[offset + i]));
-      else items.push_back(str(fmt, dim + 1, offset + i * strides[dim], indent + 1));
+      if (dim + 1 == shape.size()) {
+        items.push_back(fmt(values[offset + i]));
+      } else {
+        items.push_back(str(fmt, dim + 1, offset + i * strides[dim], indent + 1));
+      }
     }
     std::string out = "[";
     if (dim + 1 == shape.size()) {
@@ -366,8 +377,11 @@ std::string Tensor::to_string() const {
   } else if (dtype() != kFloat32 && dtype() != kInt64) {
     suffixes.push_back(std::string("dtype=") + dtype_name(dtype()));
   }
-  if (grad_fn()) suffixes.push_back("grad_fn=<" + grad_fn()->name() + ">");
-  else if (requires_grad()) suffixes.push_back("requires_grad=True");
+  if (grad_fn()) {
+    suffixes.push_back("grad_fn=<" + grad_fn()->name() + ">");
+  } else if (requires_grad()) {
+    suffixes.push_back("requires_grad=True");
+  }
   for (const auto& suffix : suffixes) add_suffix(s, suffix, indent);
   return s + ")";
 }
