@@ -12,6 +12,7 @@ packages=(
   nlohmann-json3-dev       # safetensors header
   zlib1g-dev
   python3-torch python3-numpy
+  libjemalloc2             # for timing PyTorch at its best (bench/compare.py)
 )
 
 missing=()

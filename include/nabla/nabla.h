@@ -10,6 +10,7 @@
 #include "nabla/core/shape.h"
 #include "nabla/core/state_dict.h"
 #include "nabla/core/tensor.h"
+#include "nabla/data/synthetic.h"
 #include "nabla/ops/activation.h"
 #include "nabla/ops/elementwise.h"
 #include "nabla/ops/factory.h"
@@ -18,7 +19,19 @@
 #include "nabla/ops/loss.h"
 #include "nabla/ops/reduce.h"
 
-// nn: modules, layers, initialisation, functional
+// ---- io
+#include "nabla/io/safetensors.h"
+// ---- optim: optimizers, learning-rate schedulers, gradient clipping
+#include "nabla/optim/adadelta.h"
+#include "nabla/optim/adagrad.h"
+#include "nabla/optim/adam.h"
+#include "nabla/optim/clip.h"
+#include "nabla/optim/lr_scheduler.h"
+#include "nabla/optim/optimizer.h"
+#include "nabla/optim/rmsprop.h"
+#include "nabla/optim/sgd.h"
+
+// ---- nn: modules, layers, initialisation, functional
 #include "nabla/nn/activation.h"
 #include "nabla/nn/dropout.h"
 #include "nabla/nn/embedding.h"

@@ -100,7 +100,7 @@ std::vector<Tensor> execute(const std::vector<Edge>& root_edges, const std::vect
     }
 
     std::vector<Tensor> input_grads = node->apply(std::move(task.grads));
-    if (!retain_graph) node->release_saved();
+    if (!retain_graph) node->release();
 
     const auto& edges = node->next_edges();
     NABLA_CHECK(is_leaf_accumulator || input_grads.size() == edges.size(), node->name(),

@@ -12,6 +12,24 @@ std::atomic<uint64_t> g_next_sequence_nr{0};
 
 Node::Node() : sequence_nr_(g_next_sequence_nr.fetch_add(1, std::memory_order_relaxed)) {}
 
+// Released recursively, a chain of nodes (each destructor dropping the last
+// reference to the next) overflows the stack after some 10^5 nodes. Instead
+// the edges of every node about to die are moved to one list here, so each
+// node is destroyed with no edges left and the recursion is one level deep.
+Node::~Node() {
+  std::vector<std::shared_ptr<Node>> pending;
+  auto take_edges = [&pending](Node& n) {
+    for (Edge& e : n.next_edges_)
+      if (e.node) pending.push_back(std::move(e.node));
+  };
+  take_edges(*this);
+  while (!pending.empty()) {
+    std::shared_ptr<Node> n = std::move(pending.back());
+    pending.pop_back();
+    if (n.use_count() == 1) take_edges(*n);  // the last reference: n dies below
+  }
+}
+
 SavedTensor::SavedTensor(const Tensor& t) {
   if (!t.defined()) return;
   data_ = t.detach();
@@ -19,9 +37,10 @@ SavedTensor::SavedTensor(const Tensor& t) {
 }
 
 Tensor SavedTensor::unpack(const Node& owner) const {
-  NABLA_CHECK(!released_, owner.name(), ": trying to backward through the graph a second time "
-              "(or to use saved tensors after they were freed). Saved tensors are freed after "
-              "backward(); pass retain_graph=true to the first backward to keep them.");
+  NABLA_CHECK(!released_ && !owner.released(), owner.name(),
+              ": trying to backward through the graph a second time (or to use saved tensors "
+              "after they were freed). Saved tensors are freed after backward(); pass "
+              "retain_graph=true to the first backward to keep them.");
   if (data_.defined()) {
     NABLA_CHECK(data_.version() == saved_version_, owner.name(), ": a tensor of shape ",
                 data_.shape(), " saved for the gradient computation was modified by an in-place "

@@ -75,6 +75,43 @@ class Backend {
   // views; A or B may have batch stride 0 (broadcast). C is contiguous.
   virtual void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
                     double beta, const Tensor& c) = 0;
+
+  // ---- softmax and nll_loss (appended by the act branch)
+  // y = softmax(x) along dim, as e^(x − max) / Σ e^(x − max); with log,
+  // y = x − max − log Σ e^(x − max). out and x have one shape.
+  virtual void softmax(const Tensor& out, const Tensor& x, int64_t dim, bool log) = 0;
+  // From y = the forward's output:
+  //   softmax:     dx = y·(dy − Σ dy·y)
+  //   log_softmax: dx = dy − e^y·Σ dy          (sums along dim)
+  virtual void softmax_backward(const Tensor& dx, const Tensor& dy, const Tensor& y, int64_t dim,
+                                bool log) = 0;
+  // Unreduced negative log-likelihood over views input (N, C, K) of
+  // log-probabilities, target (N, K) i64 and weight (C) or undefined (all 1):
+  //   out[n, k] = −w[t]·input[n, t, k] with t = target[n, k], or 0 where t = ignore_index
+  //   total_weight (0-d) = Σ w[t] over the targets not ignored
+  // Fails naming the value if a target is outside [0, C) and not ignore_index.
+  virtual void nll_loss(const Tensor& out, const Tensor& total_weight, const Tensor& input,
+                        const Tensor& target, const Tensor& weight, int64_t ignore_index) = 0;
+  // dx (N, C, K) = 0 except dx[n, t, k] = −w[t]·dout[n, k] where t = target[n, k]
+  // is not ignore_index. dx is contiguous; dout (N, K) may be strided.
+  virtual void nll_loss_backward(const Tensor& dx, const Tensor& dout, const Tensor& target,
+                                 const Tensor& weight, int64_t ignore_index) = 0;
+
+  // ---- indexing
+  // index is i64; every index is checked against the size of the dim it
+  // addresses (nabla::Error naming the index and the size). Positions run over
+  // index's shape, which is no larger than the other operands' (as in PyTorch).
+  // out[p] = x[p with p[dim] = index[p]]; out has index's shape.
+  virtual void gather(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) = 0;
+  // out[p with p[dim] = index[p]] += src[p], in place.
+  virtual void scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
+                           const Tensor& src) = 0;
+  // out[…, j, …] = x[…, index[j], …] along dim; index 1-D.
+  virtual void index_select(const Tensor& out, const Tensor& x, int64_t dim,
+                            const Tensor& index) = 0;
+  // out[…, index[j], …] += src[…, j, …] along dim, in place; index 1-D.
+  virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index,
+                         const Tensor& src) = 0;
 };
 
 Backend& backend(Device device);

@@ -69,6 +69,11 @@ Tensor arange(double end, TensorOptions options) { return arange(0.0, end, 1.0, 
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
   NABLA_CHECK(step != 0, "arange: step must be nonzero");
+  // The default dtype is int64 (C++ cannot tell arange(0, 1, 0.25) from an
+  // integer call); a fractional step would silently truncate every value.
+  NABLA_CHECK(is_floating(options.dtype_) || step == std::trunc(step), "arange: step ", step,
+              " is not a whole number but the dtype is ", options.dtype_,
+              "; pass a floating dtype (e.g. kFloat32)");
   NABLA_CHECK((end - start) * step >= 0, "arange: the range [", start, ", ", end,
               ") cannot be walked with step ", step);
   const auto n = static_cast<int64_t>(std::ceil((end - start) / step));
@@ -81,8 +86,9 @@ Tensor linspace(double start, double end, int64_t steps, TensorOptions options) 
   NABLA_CHECK(steps >= 0, "linspace: steps must be non-negative, got ", steps);
   std::vector<double> v(steps);
   const double step = steps > 1 ? (end - start) / static_cast<double>(steps - 1) : 0.0;
+  if (steps == 1) v[0] = start;
   // Symmetric from both ends, as PyTorch computes it, so the last value is end.
-  for (int64_t i = 0; i < steps; ++i)
+  for (int64_t i = 0; i < steps && steps > 1; ++i)
     v[i] = i < steps / 2 ? start + step * static_cast<double>(i)
                          : end - step * static_cast<double>(steps - 1 - i);
   return from_values(v, {steps}, options);

@@ -42,7 +42,8 @@ class SavedTensor {
 class Node : public std::enable_shared_from_this<Node> {
  public:
   Node();
-  virtual ~Node() = default;
+  // Releases the graph below iteratively (see node.cpp).
+  virtual ~Node();
   Node(const Node&) = delete;
   Node& operator=(const Node&) = delete;
 
@@ -52,6 +53,14 @@ class Node : public std::enable_shared_from_this<Node> {
   virtual std::string name() const = 0;
   // Drops saved tensors after backward unless retain_graph was asked for.
   virtual void release_saved() {}
+  // Called by the engine after a backward without retain_graph: from then
+  // on unpacking a SavedTensor of this node fails, whether or not the node
+  // freed it in release_saved().
+  void release() {
+    released_ = true;
+    release_saved();
+  }
+  bool released() const { return released_; }
 
   const std::vector<Edge>& next_edges() const { return next_edges_; }
   void set_next_edges(std::vector<Edge> edges) { next_edges_ = std::move(edges); }
@@ -85,6 +94,7 @@ class Node : public std::enable_shared_from_this<Node> {
   std::vector<OutputMeta> output_meta_;
   uint64_t sequence_nr_;
   uint32_t num_outputs_ = 1;
+  bool released_ = false;
 };
 
 // Accumulates the gradient that reaches a leaf into leaf.grad(), then runs

@@ -29,9 +29,10 @@ Tensor amin(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim = fa
 Tensor argmax(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmin(const Tensor& x, int64_t dim, bool keepdim = false);
 Tensor argmax(const Tensor& x);  // index into the flattened tensor
+Tensor argmin(const Tensor& x);
 // log Σ exp(x), computed as m + log Σ exp(x − m) with m the max.
 Tensor logsumexp(const Tensor& x, const std::vector<int64_t>& dims, bool keepdim = false);
-// p-norm (p = 2 default; p = 1; p = inf) over dims.
+// p-norm (p = 2 default; p = 1; p = inf; any p > 0) over dims (empty: all).
 Tensor norm(const Tensor& x, double p = 2.0, const std::vector<int64_t>& dims = {},
             bool keepdim = false);
 

@@ -19,6 +19,21 @@ class CpuBackend final : public Backend {
                   int64_t dim) override;
   void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
             double beta, const Tensor& c) override;                         // gemm.cpp
+
+  // ---- softmax and nll_loss (appended by the act branch): softmax.cpp, loss.cpp
+  void softmax(const Tensor& out, const Tensor& x, int64_t dim, bool log) override;
+  void softmax_backward(const Tensor& dx, const Tensor& dy, const Tensor& y, int64_t dim,
+                        bool log) override;
+  void nll_loss(const Tensor& out, const Tensor& total_weight, const Tensor& input,
+                const Tensor& target, const Tensor& weight, int64_t ignore_index) override;
+  void nll_loss_backward(const Tensor& dx, const Tensor& dout, const Tensor& target,
+                         const Tensor& weight, int64_t ignore_index) override;
+
+  // ---- indexing (index.cpp)
+  void gather(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) override;
+  void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
+  void index_select(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) override;
+  void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library

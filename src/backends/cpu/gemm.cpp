@@ -44,6 +44,19 @@ MatrixLayout matrix_layout(const Tensor& t, const char* arg) {
 
 }  // namespace
 
+// Limits OpenMP (and the GEMM libraries, which ask it) to the calling thread
+// for a scope.
+class SingleThreaded {
+ public:
+  SingleThreaded() : threads_(omp_get_max_threads()) { omp_set_num_threads(1); }
+  ~SingleThreaded() { omp_set_num_threads(threads_); }
+  SingleThreaded(const SingleThreaded&) = delete;
+  SingleThreaded& operator=(const SingleThreaded&) = delete;
+
+ private:
+  int threads_;
+};
+
 template <class T>
 void batched_gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t k, T alpha,
                   const T* pa, int64_t lda, int64_t sa, const T* pb, int64_t ldb, int64_t sb,
@@ -57,7 +70,13 @@ void batched_gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t
   // Many small products: one per thread. Few large ones: the library's threads.
   const bool per_thread =
       batch >= omp_get_max_threads() && m * n * k < (int64_t{1} << 18) && !omp_in_parallel();
-  if (per_thread) {
+  if (!per_thread && m * n * k < (int64_t{1} << 15)) {
+    // A few tiny products (under ~3 µs each) run on the calling thread: the
+    // libraries would start their thread team for each, and its barrier costs
+    // more than the product, many times more on a loaded machine.
+    SingleThreaded one_thread;
+    for (int64_t i = 0; i < batch; ++i) one(i);
+  } else if (per_thread) {
 #pragma omp parallel for schedule(static)
     for (int64_t i = 0; i < batch; ++i) one(i);
   } else {

@@ -3,6 +3,7 @@
 // choice of dims: reducing the innermost dim folds a run into one value,
 // reducing an outer dim adds whole rows. Threads split a kept dim, or, for a
 // reduction to one value, the input, with partial results combined at the end.
+#include <algorithm>
 #include <limits>
 #include <type_traits>
 #include <vector>
@@ -20,8 +21,10 @@ template <class T>
 T identity(ReduceOp op) {
   switch (op) {
     case ReduceOp::Sum:
-    case ReduceOp::SumSquares: return T(0);
-    case ReduceOp::Prod: return T(1);
+    case ReduceOp::SumSquares:
+      return T(0);
+    case ReduceOp::Prod:
+      return T(1);
     case ReduceOp::Max:
       return std::is_floating_point_v<T> ? -std::numeric_limits<T>::infinity()
                                          : std::numeric_limits<T>::lowest();
@@ -43,12 +46,15 @@ struct Combine {
   }
   // Merging two partial results (SumSquares partials are already squared).
   static T merge(T a, T b) {
-    if constexpr (Op == ReduceOp::SumSquares) return a + b;
-    else return apply(a, b);
+    if constexpr (Op == ReduceOp::SumSquares)
+      return a + b;
+    else
+      return apply(a, b);
   }
 };
 
-// Sequential: out (expanded) op= x over all elements of x.
+// Sequential: out (expanded) op= x over all elements of x. Contiguous runs
+// get plain pointer loops, which the compiler vectorises.
 template <class T, ReduceOp Op>
 void reduce_into(const Tensor& out_expanded, const Tensor& x) {
   using C = Combine<T, Op>;
@@ -61,15 +67,38 @@ void reduce_into(const Tensor& out_expanded, const Tensor& x) {
         // accurate too.
         A lanes[4] = {0, 0, 0, 0};
         int64_t i = 0;
-        for (; i + 4 <= n; i += 4)
-          for (int l = 0; l < 4; ++l)
-            lanes[l] = Combine<A, Op>::apply(lanes[l], A(at<T>(p[1], s[1], i + l)));
+        if (s[1] == sizeof(T)) {
+          // Contiguous: blocks summed in T over 16 lanes (SIMD registers, at
+          // T's speed), each block total added in double, so the rounding
+          // error grows with the block (64 terms a lane), not with n.
+          constexpr int kLanes = 16;
+          constexpr int64_t kBlock = 1024;
+          const T* xp = reinterpret_cast<const T*>(p[1]);
+          while (i + kLanes <= n) {
+            const int64_t end = i + std::min(kBlock, (n - i) / kLanes * kLanes);
+            T block[kLanes] = {};
+            for (; i < end; i += kLanes)
+              for (int l = 0; l < kLanes; ++l)
+                block[l] = Combine<T, Op>::apply(block[l], xp[i + l]);
+            for (int l = 0; l < kLanes; ++l) lanes[l % 4] += A(block[l]);
+          }
+          for (; i + 4 <= n; i += 4)
+            for (int l = 0; l < 4; ++l) lanes[l] = Combine<A, Op>::apply(lanes[l], A(xp[i + l]));
+        } else {
+          for (; i + 4 <= n; i += 4)
+            for (int l = 0; l < 4; ++l)
+              lanes[l] = Combine<A, Op>::apply(lanes[l], A(at<T>(p[1], s[1], i + l)));
+        }
         for (; i < n; ++i) lanes[0] = Combine<A, Op>::apply(lanes[0], A(at<T>(p[1], s[1], i)));
         acc += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
       } else {
         for (int64_t i = 0; i < n; ++i) acc = Combine<A, Op>::apply(acc, A(at<T>(p[1], s[1], i)));
       }
       *reinterpret_cast<T*>(p[0]) = static_cast<T>(acc);
+    } else if (s[0] == sizeof(T) && s[1] == sizeof(T)) {  // a whole row into a row
+      T* __restrict o = reinterpret_cast<T*>(p[0]);
+      const T* __restrict xp = reinterpret_cast<const T*>(p[1]);
+      for (int64_t i = 0; i < n; ++i) o[i] = C::apply(o[i], xp[i]);
     } else {
       for (int64_t i = 0; i < n; ++i) {
         T& o = at<T>(p[0], s[0], i);
@@ -79,69 +108,92 @@ void reduce_into(const Tensor& out_expanded, const Tensor& x) {
   });
 }
 
+// out = identity, written in T: going through double would turn the i64
+// identity of Min (2⁶³ − 1) into 2⁶³, which does not fit.
+template <class T, ReduceOp Op>
+void fill_identity(const Tensor& out) {
+  const T v = identity<T>(Op);
+  for_each_run<1>({&out}, [v](auto p, auto s, int64_t n) {
+    for (int64_t i = 0; i < n; ++i) at<T>(p[0], s[0], i) = v;
+  });
+}
+
 template <class T, ReduceOp Op>
 void reduce_typed(const Tensor& out, const Tensor& x) {
   const int64_t nd = x.dim();
-  Tensor out_expanded = alias(out, x.shape(), [&] {
-    Shape st = out.strides();
-    for (int64_t d = 0; d < nd; ++d)
-      if (out.shape()[d] != x.shape()[d]) st[d] = 0;
-    return st;
-  }(), out.storage_offset());
-  CpuBackend().fill(out, static_cast<double>(identity<T>(Op)));
+  // x and the expanded output with their dims ordered by x's strides, largest
+  // first: the innermost loop then walks x in memory order whatever the view
+  // (a transposed input reduces like a contiguous one). The order of the dims
+  // does not change the result.
+  std::vector<int64_t> order(static_cast<size_t>(nd));
+  for (int64_t d = 0; d < nd; ++d) order[d] = d;
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int64_t a, int64_t b) { return x.stride(a) > x.stride(b); });
+  Shape shape(nd), x_strides(nd), out_strides(nd);
+  std::vector<bool> reduced(static_cast<size_t>(nd));
+  for (int64_t k = 0; k < nd; ++k) {
+    const int64_t d = order[k];
+    shape[k] = x.shape()[d];
+    x_strides[k] = x.strides()[d];
+    reduced[k] = out.shape()[d] != x.shape()[d];
+    out_strides[k] = reduced[k] ? 0 : out.strides()[d];
+  }
+  const Tensor xv = alias(x, shape, x_strides, x.storage_offset());
+  const Tensor out_expanded = alias(out, shape, out_strides, out.storage_offset());
+  fill_identity<T, Op>(out);
 
   const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   if (x.numel() < kParallelGrain || threads == 1) {
-    reduce_into<T, Op>(out_expanded, x);
+    reduce_into<T, Op>(out_expanded, xv);
     return;
   }
+  // A slab [b, e) of dim k of a view.
+  auto slab = [](const Tensor& t, int64_t k, int64_t b, int64_t e) {
+    Shape sh = t.shape();
+    sh[k] = e - b;
+    return alias(t, sh, t.strides(), t.storage_offset() + b * t.strides()[k]);
+  };
   // Split the largest kept dim across threads, if there is one worth splitting.
   int64_t split = -1;
-  for (int64_t d = 0; d < nd; ++d)
-    if (out.shape()[d] == x.shape()[d] && x.shape()[d] >= threads &&
-        (split < 0 || x.shape()[d] > x.shape()[split]))
-      split = d;
+  for (int64_t k = 0; k < nd; ++k)
+    if (!reduced[k] && shape[k] >= threads && (split < 0 || shape[k] > shape[split])) split = k;
   if (split >= 0) {
 #pragma omp parallel
     {
       const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-      const int64_t len = x.shape()[split];
-      const int64_t b = len * t / nt, e = len * (t + 1) / nt;
-      if (e > b) {
-        Shape sh = x.shape();
-        sh[split] = e - b;
-        Tensor xs = alias(x, sh, x.strides(), x.storage_offset() + b * x.strides()[split]);
-        Tensor os = alias(out_expanded, sh, out_expanded.strides(),
-                          out_expanded.storage_offset() + b * out_expanded.strides()[split]);
-        reduce_into<T, Op>(os, xs);
-      }
+      const int64_t b = shape[split] * t / nt, e = shape[split] * (t + 1) / nt;
+      if (e > b) reduce_into<T, Op>(slab(out_expanded, split, b, e), slab(xv, split, b, e));
     }
     return;
   }
-  // Every large dim is reduced: each thread reduces a slab into its own
-  // partial output, then the partials are merged.
-  int64_t big = 0;
-  for (int64_t d = 1; d < nd; ++d)
-    if (x.shape()[d] > x.shape()[big]) big = d;
+  // Every kept dim is small: each thread reduces a slab of a reduced dim
+  // into its own partial output, then the partials are merged. The slab is
+  // cut from the outermost reduced dim that gives every thread work (on a
+  // contiguous input, a contiguous block), else from the largest.
+  int64_t big = -1;
+  for (int64_t k = 0; k < nd; ++k) {
+    if (!reduced[k]) continue;
+    if (big < 0 || (shape[big] < threads && shape[k] > shape[big])) big = k;
+  }
+  if (big < 0) {  // nothing is reduced: every output has its own input
+    reduce_into<T, Op>(out_expanded, xv);
+    return;
+  }
   const int64_t outs = out.numel();
   std::vector<T> partials(static_cast<size_t>(outs) * threads, identity<T>(Op));
 #pragma omp parallel
   {
     const int t = omp_get_thread_num(), nt = omp_get_num_threads();
-    const int64_t len = x.shape()[big];
-    const int64_t b = len * t / nt, e = len * (t + 1) / nt;
+    const int64_t b = shape[big] * t / nt, e = shape[big] * (t + 1) / nt;
     if (e > b) {
-      Shape sh = x.shape();
-      sh[big] = e - b;
-      Tensor xs = alias(x, sh, x.strides(), x.storage_offset() + b * x.strides()[big]);
+      // This thread's partial: out's shape, contiguous, in partials[t].
+      T* pp = partials.data() + static_cast<size_t>(t) * outs;
       Tensor part = Tensor::empty(out.shape(), TensorOptions(out.dtype()));
-      T* pp = part.data_ptr<T>();
-      for (int64_t i = 0; i < outs; ++i) pp[i] = identity<T>(Op);
-      Shape pst = part.strides();
-      for (int64_t d = 0; d < nd; ++d)
-        if (out.shape()[d] != x.shape()[d]) pst[d] = 0;
-      reduce_into<T, Op>(alias(part, sh, pst, 0), xs);
-      for (int64_t i = 0; i < outs; ++i) partials[static_cast<size_t>(t) * outs + i] = pp[i];
+      Shape part_strides(nd);
+      for (int64_t k = 0; k < nd; ++k) part_strides[k] = reduced[k] ? 0 : part.strides()[order[k]];
+      fill_identity<T, Op>(part);
+      reduce_into<T, Op>(slab(alias(part, shape, part_strides, 0), big, b, e), slab(xv, big, b, e));
+      std::copy_n(part.data_ptr<T>(), outs, pp);
     }
   }
   Tensor oc = out.is_contiguous() ? out : Tensor::empty(out.shape(), TensorOptions(out.dtype()));
@@ -162,11 +214,16 @@ void CpuBackend::reduce(ReduceOp op, const Tensor& out, const Tensor& x) {
               x.dim());
   NABLA_DISPATCH_ALL(x.dtype(), "reduce", [&] {
     switch (op) {
-      case ReduceOp::Sum: return reduce_typed<scalar_t, ReduceOp::Sum>(out, x);
-      case ReduceOp::Prod: return reduce_typed<scalar_t, ReduceOp::Prod>(out, x);
-      case ReduceOp::Max: return reduce_typed<scalar_t, ReduceOp::Max>(out, x);
-      case ReduceOp::Min: return reduce_typed<scalar_t, ReduceOp::Min>(out, x);
-      case ReduceOp::SumSquares: return reduce_typed<scalar_t, ReduceOp::SumSquares>(out, x);
+      case ReduceOp::Sum:
+        return reduce_typed<scalar_t, ReduceOp::Sum>(out, x);
+      case ReduceOp::Prod:
+        return reduce_typed<scalar_t, ReduceOp::Prod>(out, x);
+      case ReduceOp::Max:
+        return reduce_typed<scalar_t, ReduceOp::Max>(out, x);
+      case ReduceOp::Min:
+        return reduce_typed<scalar_t, ReduceOp::Min>(out, x);
+      case ReduceOp::SumSquares:
+        return reduce_typed<scalar_t, ReduceOp::SumSquares>(out, x);
     }
   });
 }

@@ -1,0 +1,139 @@
+// dtypes, shapes and the CPU allocator.
+#include <gtest/gtest.h>
+
+#include <cstdint>
+#include <sstream>
+
+#include "core/expect_error.h"
+#include "nabla/core/allocator.h"
+#include "nabla/nabla.h"
+
+namespace nabla {
+namespace {
+
+TEST(DType, ItemsizeAndNames) {
+  EXPECT_EQ(itemsize(kFloat32), 4u);
+  EXPECT_EQ(itemsize(kFloat64), 8u);
+  EXPECT_EQ(itemsize(kInt64), 8u);
+  EXPECT_EQ(itemsize(kUInt8), 1u);
+  EXPECT_STREQ(dtype_name(kFloat32), "float32");
+  EXPECT_STREQ(dtype_name(kFloat64), "float64");
+  EXPECT_STREQ(dtype_name(kInt64), "int64");
+  EXPECT_STREQ(dtype_name(kUInt8), "uint8");
+  std::ostringstream os;
+  os << kFloat64;
+  EXPECT_EQ(os.str(), "float64");
+}
+
+TEST(DType, AliasesAndTraits) {
+  EXPECT_EQ(kFloat, kFloat32);
+  EXPECT_EQ(kDouble, kFloat64);
+  EXPECT_EQ(kLong, kInt64);
+  EXPECT_EQ(kByte, kUInt8);
+  EXPECT_EQ(kBool, kUInt8);
+  EXPECT_TRUE(is_floating(kFloat32));
+  EXPECT_TRUE(is_floating(kFloat64));
+  EXPECT_FALSE(is_floating(kInt64));
+  EXPECT_FALSE(is_floating(kUInt8));
+  EXPECT_EQ(dtype_of<float>, kFloat32);
+  EXPECT_EQ(dtype_of<double>, kFloat64);
+  EXPECT_EQ(dtype_of<int64_t>, kInt64);
+  EXPECT_EQ(dtype_of<uint8_t>, kUInt8);
+}
+
+TEST(DType, DispatchFloatingRejectsIntegers) {
+  auto size_of = [](DType t) {
+    return NABLA_DISPATCH_FLOATING(t, "size_of", [&] { return sizeof(scalar_t); });
+  };
+  EXPECT_EQ(size_of(kFloat32), 4u);
+  EXPECT_EQ(size_of(kFloat64), 8u);
+  EXPECT_ERROR(size_of(kInt64), "size_of", "floating-point", "int64");
+}
+
+TEST(Device, Names) {
+  EXPECT_EQ(kCPU.str(), "cpu");
+  EXPECT_EQ(Device(DeviceType::CUDA, 1).str(), "cuda:1");
+  EXPECT_TRUE(Device(Device::CPU) == kCPU);
+  EXPECT_FALSE(kCPU == kCUDA);
+}
+
+TEST(Shape, PrintsAndCounts) {
+  EXPECT_EQ(to_string(Shape{2, 3}), "[2, 3]");
+  EXPECT_EQ(to_string(Shape{}), "[]");
+  EXPECT_EQ(numel({2, 3, 4}), 24);
+  EXPECT_EQ(numel({}), 1);
+  EXPECT_EQ(numel({2, 0, 3}), 0);
+}
+
+TEST(Shape, ContiguousStrides) {
+  EXPECT_EQ(contiguous_strides({2, 3, 4}), (Shape{12, 4, 1}));
+  EXPECT_EQ(contiguous_strides({}), Shape{});
+  // As torch.empty(2, 0, 3).stride(): a zero size counts as one.
+  EXPECT_EQ(contiguous_strides({2, 0, 3}), (Shape{3, 3, 1}));
+}
+
+TEST(Shape, WrapDim) {
+  EXPECT_EQ(wrap_dim(-1, 3, "op"), 2);
+  EXPECT_EQ(wrap_dim(-3, 3, "op"), 0);
+  EXPECT_EQ(wrap_dim(1, 3, "op"), 1);
+  EXPECT_EQ(wrap_dim(0, 0, "op"), 0);
+  EXPECT_EQ(wrap_dim(-1, 0, "op"), 0);
+  EXPECT_ERROR(wrap_dim(3, 3, "myop"), "myop", "dimension 3 out of range", "[-3, 2]");
+  EXPECT_ERROR(wrap_dim(-4, 3, "myop"), "myop", "-4");
+}
+
+TEST(Shape, BroadcastShapes) {
+  EXPECT_EQ(broadcast_shapes({2, 1, 4}, {3, 1}, "op"), (Shape{2, 3, 4}));
+  EXPECT_EQ(broadcast_shapes({}, {3}, "op"), (Shape{3}));
+  EXPECT_EQ(broadcast_shapes({5, 1}, {1}, "op"), (Shape{5, 1}));
+  EXPECT_EQ(broadcast_shapes({0, 1}, {1, 4}, "op"), (Shape{0, 4}));
+  EXPECT_ERROR(broadcast_shapes({2, 3}, {4}, "add"), "add", "[2, 3]", "[4]", "cannot be broadcast");
+  EXPECT_ERROR(broadcast_shapes({2, 3}, {3, 3}, "mul"), "mul", "[2, 3]", "[3, 3]");
+}
+
+TEST(Allocator, ReusesFreedBlocks) {
+  Allocator& a = allocator(DeviceType::CPU);
+  void* p = a.allocate(1000);
+  a.deallocate(p, 1000);
+  void* q = a.allocate(1000);
+  EXPECT_EQ(p, q);
+  // Sizes are rounded up to 64 bytes, so 1000 and 1010 share a block size.
+  a.deallocate(q, 1000);
+  void* r = a.allocate(1010);
+  EXPECT_EQ(p, r);
+  a.deallocate(r, 1010);
+}
+
+TEST(Allocator, BlocksAre64ByteAligned) {
+  Allocator& a = allocator(DeviceType::CPU);
+  for (size_t n : {1, 3, 63, 64, 65, 1000, 4097, 1 << 20}) {
+    void* p = a.allocate(n);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u) << n << " bytes";
+    a.deallocate(p, n);
+  }
+  Tensor t = empty({3, 5});
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw_data()) % 64, 0u);
+}
+
+TEST(Allocator, TensorStorageComesBackFromTheCache) {
+  void* first;
+  {
+    Tensor t = empty({123, 7});
+    first = t.raw_data();
+  }
+  Tensor u = empty({123, 7});
+  EXPECT_EQ(u.raw_data(), first);
+}
+
+TEST(Allocator, EmptyCacheKeepsWorking) {
+  Allocator& a = allocator(DeviceType::CPU);
+  void* p = a.allocate(256);
+  a.deallocate(p, 256);
+  a.empty_cache();
+  void* q = a.allocate(256);
+  EXPECT_NE(q, nullptr);
+  a.deallocate(q, 256);
+}
+
+}  // namespace
+}  // namespace nabla
