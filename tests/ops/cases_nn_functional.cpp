@@ -52,6 +52,55 @@ const bool registered = register_cases({
        drop.eval();
        return drop(x[0] * 2.0);
      }},
+    // Activation modules and Embedding (PyTorch's modules as the reference)
+    {"nn/ReLU",
+     "lambda a: torch.nn.ReLU()(a)",
+     {In({3, 4})},
+     [](const Args& x) { return nn::ReLU()(x[0]); }},
+    {"nn/LeakyReLU",
+     "lambda a: torch.nn.LeakyReLU(0.2)(a)",
+     {In({3, 4}).transposed()},
+     [](const Args& x) { return nn::LeakyReLU(0.2)(x[0]); }},
+    {"nn/ELU",
+     "lambda a: torch.nn.ELU(alpha=0.7)(a)",
+     {In({3, 4})},
+     [](const Args& x) { return nn::ELU(0.7)(x[0]); }},
+    {"nn/GELU_tanh",
+     "lambda a: torch.nn.GELU(approximate='tanh')(a)",
+     {In({3, 4})},
+     [](const Args& x) { return nn::GELU("tanh")(x[0]); }},
+    {"nn/SiLU_Sigmoid_Tanh",
+     "lambda a: torch.nn.SiLU()(a) + torch.nn.Sigmoid()(a) * torch.nn.Tanh()(a)",
+     {In({2, 5})},
+     [](const Args& x) { return nn::SiLU()(x[0]) + nn::Sigmoid()(x[0]) * nn::Tanh()(x[0]); }},
+    {"nn/Softplus",
+     "lambda a: torch.nn.Softplus(beta=2.0, threshold=1.0)(a)",
+     {In({3, 4})},
+     [](const Args& x) { return nn::Softplus(2.0, 1.0)(x[0]); }},
+    {"nn/Softmax_LogSoftmax",
+     "lambda a: torch.nn.Softmax(dim=0)(a) * torch.nn.LogSoftmax(dim=1)(a)",
+     {In({3, 4})},
+     [](const Args& x) { return nn::Softmax(0)(x[0]) * nn::LogSoftmax(1)(x[0]); }},
+    {"nn/Embedding",
+     "lambda w, i: F.embedding(i, w)",
+     {In({6, 3}), In({2, 4}, Draw::Index, 6)},
+     [](const Args& x) {
+       nn::Embedding emb(6, 3);
+       emb.weight = x[0];
+       return emb(x[1]);
+     }},
+    // The padding row's gradient is zero by definition, not the finite
+    // difference: compared with PyTorch only.
+    {"nn/Embedding_padding",
+     "lambda w, i: F.embedding(i, w, padding_idx=4)",
+     {In({6, 3}), In({3, 4}, Draw::Index, 6)},
+     [](const Args& x) {
+       nn::Embedding emb(nn::EmbeddingOptions(6, 3).padding_idx(-2));
+       emb.weight = x[0];
+       return emb(x[1]);
+     },
+     1.0,
+     /*gradcheck=*/false},
 });
 
 }  // namespace

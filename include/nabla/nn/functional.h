@@ -26,7 +26,8 @@ using nabla::tanh;
 using nabla::linear;
 using nabla::one_hot;
 // torch.nn.functional.embedding's argument order (indices first);
-// nabla::embedding takes the weight first.
+// nabla::embedding takes the weight first. padding_idx = -1 means none here
+// (PyTorch's None; nn::Embedding wraps negative indices before calling).
 inline Tensor embedding(const Tensor& input, const Tensor& weight, int64_t padding_idx = -1) {
   return nabla::embedding(weight, input, padding_idx);
 }
