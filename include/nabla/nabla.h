@@ -40,3 +40,7 @@
 #include "nabla/nn/linear.h"
 #include "nabla/nn/module.h"
 #include "nabla/nn/sequential.h"
+
+// ---- vision: padding, resampling, pixel shuffle, channel dropout
+#include "nabla/nn/vision.h"
+#include "nabla/ops/vision.h"

@@ -112,6 +112,39 @@ class Backend {
   // out[…, index[j], …] += src[…, j, …] along dim, in place; index 1-D.
   virtual void index_add(const Tensor& out, int64_t dim, const Tensor& index,
                          const Tensor& src) = 0;
+
+  // ---- resampling (appended by the vision branch)
+  enum class PadMode : uint8_t { Reflect, Replicate };
+  // Planes are 3-D views (P, H, W): P = N·C (or every leading dim), any strides.
+  // Reflect or replicate padding: out (P, H + top + bottom, W + left + right)
+  // with out[p, i, j] = x[p, src(i − top, H), src(j − left, W)], where
+  //   reflect:   src(k, n) = |k| mirrored at 0 and n − 1 (needs pads < n)
+  //   replicate: src(k, n) = clamp(k, 0, n − 1)
+  // Pads may be negative (crop).
+  virtual void pad2d(PadMode mode, const Tensor& out, const Tensor& x, int64_t left,
+                     int64_t top) = 0;
+  // dx[p, src(i − top), src(j − left)] += dy[p, i, j]; accumulates into dx.
+  virtual void pad2d_backward(PadMode mode, const Tensor& dx, const Tensor& dy, int64_t left,
+                              int64_t top) = 0;
+  // scale_h, scale_w: the caller's scale factors, or 0 where none was given;
+  // the source step per output pixel is then 1/scale, else in/out (PyTorch's rule).
+  // Nearest: out[p, i, j] = x[p, ⌊i·step_h⌋, ⌊j·step_w⌋] (clamped to the input).
+  virtual void upsample_nearest2d(const Tensor& out, const Tensor& x, double scale_h,
+                                  double scale_w) = 0;
+  // dx[p, ⌊i·step_h⌋, ⌊j·step_w⌋] += dy[p, i, j]; accumulates into dx.
+  virtual void upsample_nearest2d_backward(const Tensor& dx, const Tensor& dy, double scale_h,
+                                           double scale_w) = 0;
+  // Bilinear: each output pixel at source position
+  //   align_corners: s = i·(in − 1)/(out − 1)
+  //   otherwise:     s = max((i + ½)·step − ½, 0)
+  // mixes the two neighbours ⌊s⌋ and ⌊s⌋ + 1 (clamped) with weights 1 − λ, λ,
+  // λ = s − ⌊s⌋, along each axis.
+  virtual void upsample_bilinear2d(const Tensor& out, const Tensor& x, bool align_corners,
+                                   double scale_h, double scale_w) = 0;
+  // dx[neighbours of (i, j)] += weight · dy[p, i, j]; accumulates into dx.
+  virtual void upsample_bilinear2d_backward(const Tensor& dx, const Tensor& dy,
+                                            bool align_corners, double scale_h,
+                                            double scale_w) = 0;
 };
 
 Backend& backend(Device device);

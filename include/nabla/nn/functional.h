@@ -7,6 +7,7 @@
 #include "nabla/ops/index.h"
 #include "nabla/ops/linalg.h"
 #include "nabla/ops/loss.h"
+#include "nabla/ops/vision.h"
 
 namespace nabla::nn::functional {
 
@@ -47,6 +48,14 @@ using nabla::smooth_l1_loss;
 // gradient flows through the same mask and scale. Not training, or p = 0:
 // returns x. p = 1 gives zeros.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);
+
+// Vision: padding, resampling, pixel shuffle, channel dropout (ops/vision.h)
+using nabla::channel_shuffle;
+using nabla::dropout2d;
+using nabla::interpolate;
+using nabla::pad;
+using nabla::pixel_shuffle;
+using nabla::pixel_unshuffle;
 
 }  // namespace nabla::nn::functional
 

@@ -34,6 +34,19 @@ class CpuBackend final : public Backend {
   void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
   void index_select(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) override;
   void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
+
+  // ---- resampling (resample.cpp; appended by the vision branch)
+  void pad2d(PadMode mode, const Tensor& out, const Tensor& x, int64_t left, int64_t top) override;
+  void pad2d_backward(PadMode mode, const Tensor& dx, const Tensor& dy, int64_t left,
+                      int64_t top) override;
+  void upsample_nearest2d(const Tensor& out, const Tensor& x, double scale_h,
+                          double scale_w) override;
+  void upsample_nearest2d_backward(const Tensor& dx, const Tensor& dy, double scale_h,
+                                   double scale_w) override;
+  void upsample_bilinear2d(const Tensor& out, const Tensor& x, bool align_corners, double scale_h,
+                           double scale_w) override;
+  void upsample_bilinear2d_backward(const Tensor& dx, const Tensor& dy, bool align_corners,
+                                    double scale_h, double scale_w) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library
