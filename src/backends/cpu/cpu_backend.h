@@ -34,6 +34,20 @@ class CpuBackend final : public Backend {
   void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
   void index_select(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) override;
   void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
+
+  // ---- normalisation (norm.cpp)
+  void batch_norm_stats(const Tensor& mean, const Tensor& var, const Tensor& x) override;
+  void batch_norm_forward(const Tensor& y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                          const Tensor& weight, const Tensor& bias) override;
+  void batch_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                           const Tensor& dy, const Tensor& x, const Tensor& mean,
+                           const Tensor& rstd, const Tensor& weight, bool training) override;
+  void group_norm_forward(const Tensor& y, const Tensor& mean, const Tensor& rstd, const Tensor& x,
+                          const Tensor& weight, const Tensor& bias, int64_t groups,
+                          double eps) override;
+  void group_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                           const Tensor& dy, const Tensor& x, const Tensor& mean,
+                           const Tensor& rstd, const Tensor& weight, int64_t groups) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library
