@@ -53,3 +53,14 @@ Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);
 namespace nabla {
 namespace F = nn::functional;
 }
+
+// ---- normalisation (nabla/ops/norm.h)
+#include "nabla/ops/norm.h"
+
+namespace nabla::nn::functional {
+using nabla::batch_norm;
+using nabla::group_norm;
+using nabla::instance_norm;
+using nabla::layer_norm;
+using nabla::local_response_norm;
+}  // namespace nabla::nn::functional
