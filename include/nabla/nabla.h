@@ -40,3 +40,7 @@
 #include "nabla/nn/linear.h"
 #include "nabla/nn/module.h"
 #include "nabla/nn/sequential.h"
+
+// ---- normalisation: ops and layers
+#include "nabla/nn/norm.h"
+#include "nabla/ops/norm.h"
