@@ -44,3 +44,7 @@
 // ---- vision: padding, resampling, pixel shuffle, channel dropout
 #include "nabla/nn/vision.h"
 #include "nabla/ops/vision.h"
+
+// ---- normalisation: ops and layers
+#include "nabla/nn/norm.h"
+#include "nabla/ops/norm.h"

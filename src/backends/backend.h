@@ -145,6 +145,41 @@ class Backend {
   virtual void upsample_bilinear2d_backward(const Tensor& dx, const Tensor& dy,
                                             bool align_corners, double scale_h,
                                             double scale_w) = 0;
+
+  // ---- normalisation (appended by the norm branch)
+  // Batch norm over x (N, C, L) contiguous (L = H·W; 1 for (N, C) input):
+  // statistics per channel c over its M = N·L values, accumulated in double
+  // in two passes (mean, then squared deviations: no cancellation).
+  //   mean[c] = Σ x / M      var[c] = Σ (x − mean[c])² / M   (biased)
+  virtual void batch_norm_stats(const Tensor& mean, const Tensor& var, const Tensor& x) = 0;
+  //   y = (x − mean[c])·rstd[c]·γ[c] + β[c]    y, x (N, C, L) contiguous; mean,
+  //   rstd (C); γ, β (C) or undefined (1 and 0)
+  virtual void batch_norm_forward(const Tensor& y, const Tensor& x, const Tensor& mean,
+                                  const Tensor& rstd, const Tensor& weight, const Tensor& bias) = 0;
+  // With x̂ = (x − mean)·rstd and sums over the M values of channel c:
+  //   training (the statistics are the batch's): dx = (1/M)·γ·rstd·(M·dy − Σdy − x̂·Σ(dy·x̂))
+  //   eval (the statistics are constants):      dx = γ·rstd·dy
+  //   dγ = Σ dy·x̂     dβ = Σ dy
+  // dx, dweight, dbias may each be undefined (not wanted).
+  virtual void batch_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                                   const Tensor& dy, const Tensor& x, const Tensor& mean,
+                                   const Tensor& rstd, const Tensor& weight, bool training) = 0;
+  // Group norm over x (N, C, L) contiguous, channels split into `groups`
+  // groups: statistics per (n, g) over the (C/G)·L values of the group,
+  // affine per channel. Layer norm is the case L = 1, one group, C = the
+  // normalised size (a row of C values with an affine per element).
+  //   mean[n, g], rstd[n, g] = 1/√(var + eps)  (N, G), biased var, two passes in double
+  //   y = (x − mean)·rstd·γ[c] + β[c]
+  virtual void group_norm_forward(const Tensor& y, const Tensor& mean, const Tensor& rstd,
+                                  const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                  int64_t groups, double eps) = 0;
+  // With g = γ·dy, x̂ = (x − mean)·rstd and means over the K values of a group:
+  //   dx = rstd·(g − mean(g) − x̂·mean(g·x̂))
+  //   dγ[c] = Σ_{n,l} dy·x̂    dβ[c] = Σ_{n,l} dy
+  // dx, dweight, dbias may each be undefined (not wanted).
+  virtual void group_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                                   const Tensor& dy, const Tensor& x, const Tensor& mean,
+                                   const Tensor& rstd, const Tensor& weight, int64_t groups) = 0;
 };
 
 Backend& backend(Device device);

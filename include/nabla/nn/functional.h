@@ -62,3 +62,14 @@ using nabla::pixel_unshuffle;
 namespace nabla {
 namespace F = nn::functional;
 }
+
+// ---- normalisation (nabla/ops/norm.h)
+#include "nabla/ops/norm.h"
+
+namespace nabla::nn::functional {
+using nabla::batch_norm;
+using nabla::group_norm;
+using nabla::instance_norm;
+using nabla::layer_norm;
+using nabla::local_response_norm;
+}  // namespace nabla::nn::functional

@@ -47,6 +47,20 @@ class CpuBackend final : public Backend {
                            double scale_w) override;
   void upsample_bilinear2d_backward(const Tensor& dx, const Tensor& dy, bool align_corners,
                                     double scale_h, double scale_w) override;
+
+  // ---- normalisation (norm.cpp)
+  void batch_norm_stats(const Tensor& mean, const Tensor& var, const Tensor& x) override;
+  void batch_norm_forward(const Tensor& y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
+                          const Tensor& weight, const Tensor& bias) override;
+  void batch_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                           const Tensor& dy, const Tensor& x, const Tensor& mean,
+                           const Tensor& rstd, const Tensor& weight, bool training) override;
+  void group_norm_forward(const Tensor& y, const Tensor& mean, const Tensor& rstd, const Tensor& x,
+                          const Tensor& weight, const Tensor& bias, int64_t groups,
+                          double eps) override;
+  void group_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                           const Tensor& dy, const Tensor& x, const Tensor& mean,
+                           const Tensor& rstd, const Tensor& weight, int64_t groups) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library

@@ -1,0 +1,305 @@
+// Normalisation kernels: batch norm (statistics per channel) and group norm
+// (statistics per sample and group of channels; layer norm is its one-group,
+// L = 1 case). All operands are contiguous, x viewed as (N, C, L): element
+// (n, c, l) is at (n·C + c)·L + l. Sums are accumulated in double, and the
+// variance is taken in two passes (mean first, then squared deviations)
+// because Σx² − M·mean² loses every digit when |mean| ≫ std.
+#include <omp.h>
+
+#include <cmath>
+#include <vector>
+
+#include "backends/cpu/cpu_backend.h"
+#include "backends/cpu/loops.h"
+
+namespace nabla::backends::cpu {
+namespace {
+
+// γ[c] and β[c], or 1 and 0 where the module has no affine parameters.
+template <class T>
+struct Affine {
+  const T* w = nullptr;
+  const T* b = nullptr;
+  Affine(const Tensor& weight, const Tensor& bias) {
+    if (weight.defined()) w = weight.data_ptr<T>();
+    if (bias.defined()) b = bias.data_ptr<T>();
+  }
+  T gamma(int64_t c) const { return w ? w[c] : T(1); }
+  T beta(int64_t c) const { return b ? b[c] : T(0); }
+};
+
+bool worth_threads(int64_t work) {
+  return work >= kParallelGrain && !omp_in_parallel();
+}
+
+// ---- batch norm: statistics per channel c over (n, l)
+
+template <class T>
+void batch_norm_stats_typed(const Tensor& mean_t, const Tensor& var_t, const Tensor& x_t) {
+  const int64_t N = x_t.size(0), C = x_t.size(1), L = x_t.size(2);
+  const T* x = x_t.data_ptr<T>();
+  T* mean = mean_t.data_ptr<T>();
+  T* var = var_t.data_ptr<T>();
+  const double M = static_cast<double>(N * L);
+#pragma omp parallel for schedule(static) if (worth_threads(N * C * L))
+  for (int64_t c = 0; c < C; ++c) {
+    double s = 0;
+    for (int64_t n = 0; n < N; ++n) {
+      const T* p = x + (n * C + c) * L;
+      for (int64_t l = 0; l < L; ++l) s += p[l];
+    }
+    const double m = s / M;
+    double q = 0;
+    for (int64_t n = 0; n < N; ++n) {
+      const T* p = x + (n * C + c) * L;
+      for (int64_t l = 0; l < L; ++l) {
+        const double d = p[l] - m;
+        q += d * d;
+      }
+    }
+    mean[c] = static_cast<T>(m);
+    var[c] = static_cast<T>(q / M);
+  }
+}
+
+template <class T>
+void batch_norm_forward_typed(const Tensor& y_t, const Tensor& x_t, const Tensor& mean_t,
+                              const Tensor& rstd_t, const Tensor& weight, const Tensor& bias) {
+  const int64_t N = x_t.size(0), C = x_t.size(1), L = x_t.size(2);
+  const T* x = x_t.data_ptr<T>();
+  T* y = y_t.data_ptr<T>();
+  const T* mean = mean_t.data_ptr<T>();
+  const T* rstd = rstd_t.data_ptr<T>();
+  const Affine<T> affine(weight, bias);
+  // y = (x − mean)·scale + shift with scale = rstd·γ, shift = β (per channel)
+  std::vector<T> scale(static_cast<size_t>(C)), shift(static_cast<size_t>(C));
+  for (int64_t c = 0; c < C; ++c) {
+    scale[c] = rstd[c] * affine.gamma(c);
+    shift[c] = affine.beta(c);
+  }
+  const T* a = scale.data();
+  const T* b = shift.data();
+  if (L == 1) {  // (N, C): rows of C channels
+#pragma omp parallel for schedule(static) if (worth_threads(N * C))
+    for (int64_t n = 0; n < N; ++n) {
+      const T* xp = x + n * C;
+      T* yp = y + n * C;
+      for (int64_t c = 0; c < C; ++c) yp[c] = (xp[c] - mean[c]) * a[c] + b[c];
+    }
+    return;
+  }
+#pragma omp parallel for schedule(static) if (worth_threads(N * C * L))
+  for (int64_t nc = 0; nc < N * C; ++nc) {
+    const int64_t c = nc % C;
+    const T* xp = x + nc * L;
+    T* yp = y + nc * L;
+    const T m = mean[c], s = a[c], t = b[c];
+    for (int64_t l = 0; l < L; ++l) yp[l] = (xp[l] - m) * s + t;
+  }
+}
+
+template <class T>
+void batch_norm_backward_typed(const Tensor& dx_t, const Tensor& dweight_t, const Tensor& dbias_t,
+                               const Tensor& dy_t, const Tensor& x_t, const Tensor& mean_t,
+                               const Tensor& rstd_t, const Tensor& weight, bool training) {
+  const int64_t N = x_t.size(0), C = x_t.size(1), L = x_t.size(2);
+  const T* x = x_t.data_ptr<T>();
+  const T* dy = dy_t.data_ptr<T>();
+  const T* mean = mean_t.data_ptr<T>();
+  const T* rstd = rstd_t.data_ptr<T>();
+  T* dx = dx_t.defined() ? dx_t.data_ptr<T>() : nullptr;
+  T* dweight = dweight_t.defined() ? dweight_t.data_ptr<T>() : nullptr;
+  T* dbias = dbias_t.defined() ? dbias_t.data_ptr<T>() : nullptr;
+  const Affine<T> affine(weight, Tensor());
+  const double M = static_cast<double>(N * L);
+#pragma omp parallel for schedule(static) if (worth_threads(N * C * L))
+  for (int64_t c = 0; c < C; ++c) {
+    const double m = mean[c], r = rstd[c];
+    double sum_dy = 0, sum_dy_xhat = 0;  // Σdy, Σ(dy·x̂)
+    for (int64_t n = 0; n < N; ++n) {
+      const T* xp = x + (n * C + c) * L;
+      const T* dyp = dy + (n * C + c) * L;
+      for (int64_t l = 0; l < L; ++l) {
+        sum_dy += dyp[l];
+        sum_dy_xhat += dyp[l] * ((xp[l] - m) * r);
+      }
+    }
+    if (dweight) dweight[c] = static_cast<T>(sum_dy_xhat);
+    if (dbias) dbias[c] = static_cast<T>(sum_dy);
+    if (!dx) continue;
+    const double gamma_rstd = affine.gamma(c) * r;
+    for (int64_t n = 0; n < N; ++n) {
+      const T* xp = x + (n * C + c) * L;
+      const T* dyp = dy + (n * C + c) * L;
+      T* dxp = dx + (n * C + c) * L;
+      if (training) {
+        // dx = (1/M)·γ·rstd·(M·dy − Σdy − x̂·Σ(dy·x̂)): the chain rule through
+        // x̂, σ² and μ of the derivation in seeds/004 (section A3), collected.
+        const double k = gamma_rstd / M;
+        for (int64_t l = 0; l < L; ++l) {
+          const double xhat = (xp[l] - m) * r;
+          dxp[l] = static_cast<T>(k * (M * dyp[l] - sum_dy - xhat * sum_dy_xhat));
+        }
+      } else {
+        for (int64_t l = 0; l < L; ++l) dxp[l] = static_cast<T>(gamma_rstd * dyp[l]);
+      }
+    }
+  }
+}
+
+// ---- group norm: statistics per row r = (n, g) of K = (C/G)·L contiguous values
+
+template <class T>
+void group_norm_forward_typed(const Tensor& y_t, const Tensor& mean_t, const Tensor& rstd_t,
+                              const Tensor& x_t, const Tensor& weight, const Tensor& bias,
+                              int64_t G, double eps) {
+  const int64_t N = x_t.size(0), C = x_t.size(1), L = x_t.size(2);
+  const int64_t Cg = C / G, K = Cg * L, R = N * G;
+  const T* x = x_t.data_ptr<T>();
+  T* y = y_t.data_ptr<T>();
+  T* mean = mean_t.data_ptr<T>();
+  T* rstd = rstd_t.data_ptr<T>();
+  const Affine<T> affine(weight, bias);
+#pragma omp parallel for schedule(static) if (worth_threads(R * K))
+  for (int64_t r = 0; r < R; ++r) {
+    const T* xp = x + r * K;
+    T* yp = y + r * K;
+    double s = 0;
+    for (int64_t j = 0; j < K; ++j) s += xp[j];
+    const double m = s / static_cast<double>(K);
+    double q = 0;
+    for (int64_t j = 0; j < K; ++j) {
+      const double d = xp[j] - m;
+      q += d * d;
+    }
+    const double rs = 1.0 / std::sqrt(q / static_cast<double>(K) + eps);
+    mean[r] = static_cast<T>(m);
+    rstd[r] = static_cast<T>(rs);
+    const T mt = static_cast<T>(m), rt = static_cast<T>(rs);
+    const int64_t c0 = (r % G) * Cg;
+    if (L == 1) {  // layer norm: one affine entry per element
+      for (int64_t j = 0; j < K; ++j)
+        yp[j] = (xp[j] - mt) * rt * affine.gamma(c0 + j) + affine.beta(c0 + j);
+      continue;
+    }
+    for (int64_t ci = 0; ci < Cg; ++ci) {
+      const T a = rt * affine.gamma(c0 + ci), b = affine.beta(c0 + ci);
+      for (int64_t l = 0; l < L; ++l) yp[ci * L + l] = (xp[ci * L + l] - mt) * a + b;
+    }
+  }
+}
+
+template <class T>
+void group_norm_backward_typed(const Tensor& dx_t, const Tensor& dweight_t, const Tensor& dbias_t,
+                               const Tensor& dy_t, const Tensor& x_t, const Tensor& mean_t,
+                               const Tensor& rstd_t, const Tensor& weight, int64_t G) {
+  const int64_t N = x_t.size(0), C = x_t.size(1), L = x_t.size(2);
+  const int64_t Cg = C / G, K = Cg * L, R = N * G;
+  const T* x = x_t.data_ptr<T>();
+  const T* dy = dy_t.data_ptr<T>();
+  const T* mean = mean_t.data_ptr<T>();
+  const T* rstd = rstd_t.data_ptr<T>();
+  T* dx = dx_t.defined() ? dx_t.data_ptr<T>() : nullptr;
+  const bool want_affine = dweight_t.defined() || dbias_t.defined();
+  const Affine<T> affine(weight, Tensor());
+
+  // dγ and dβ sum over rows, which threads share out: each thread adds its
+  // rows into its own (dγ, dβ) partial sums, reduced at the end.
+  const bool parallel = worth_threads(R * K);
+  const int threads = parallel ? omp_get_max_threads() : 1;
+  std::vector<double> partial(want_affine ? static_cast<size_t>(threads * 2 * C) : 0, 0.0);
+
+#pragma omp parallel num_threads(threads) if (parallel)
+  {
+    double* pw = want_affine ? partial.data() + omp_get_thread_num() * 2 * C : nullptr;
+    double* pb = want_affine ? pw + C : nullptr;
+#pragma omp for schedule(static)
+    for (int64_t r = 0; r < R; ++r) {
+      const T* xp = x + r * K;
+      const T* dyp = dy + r * K;
+      const double m = mean[r], rs = rstd[r];
+      const int64_t c0 = (r % G) * Cg;
+      double sum_g = 0, sum_g_xhat = 0;  // Σg, Σ(g·x̂) with g = γ·dy
+      for (int64_t ci = 0; ci < Cg; ++ci) {
+        const double gamma = affine.gamma(c0 + ci);
+        double d_sum = 0, d_xhat = 0;
+        for (int64_t l = 0; l < L; ++l) {
+          const double d = dyp[ci * L + l];
+          d_sum += d;
+          d_xhat += d * ((xp[ci * L + l] - m) * rs);
+        }
+        sum_g += gamma * d_sum;
+        sum_g_xhat += gamma * d_xhat;
+        if (want_affine) {
+          pw[c0 + ci] += d_xhat;
+          pb[c0 + ci] += d_sum;
+        }
+      }
+      if (!dx) continue;
+      // dx = rstd·(g − mean(g) − x̂·mean(g·x̂))
+      const double mean_g = sum_g / static_cast<double>(K);
+      const double mean_g_xhat = sum_g_xhat / static_cast<double>(K);
+      T* dxp = dx + r * K;
+      for (int64_t ci = 0; ci < Cg; ++ci) {
+        const double gamma = affine.gamma(c0 + ci);
+        for (int64_t l = 0; l < L; ++l) {
+          const int64_t j = ci * L + l;
+          const double xhat = (xp[j] - m) * rs;
+          dxp[j] = static_cast<T>(rs * (gamma * dyp[j] - mean_g - xhat * mean_g_xhat));
+        }
+      }
+    }
+  }
+  if (!want_affine) return;
+  T* dweight = dweight_t.defined() ? dweight_t.data_ptr<T>() : nullptr;
+  T* dbias = dbias_t.defined() ? dbias_t.data_ptr<T>() : nullptr;
+  for (int64_t c = 0; c < C; ++c) {
+    double w = 0, b = 0;
+    for (int t = 0; t < threads; ++t) {
+      w += partial[t * 2 * C + c];
+      b += partial[t * 2 * C + C + c];
+    }
+    if (dweight) dweight[c] = static_cast<T>(w);
+    if (dbias) dbias[c] = static_cast<T>(b);
+  }
+}
+
+}  // namespace
+
+void CpuBackend::batch_norm_stats(const Tensor& mean, const Tensor& var, const Tensor& x) {
+  NABLA_DISPATCH_FLOATING(x.dtype(), "batch_norm",
+                          [&] { batch_norm_stats_typed<scalar_t>(mean, var, x); });
+}
+
+void CpuBackend::batch_norm_forward(const Tensor& y, const Tensor& x, const Tensor& mean,
+                                    const Tensor& rstd, const Tensor& weight, const Tensor& bias) {
+  NABLA_DISPATCH_FLOATING(x.dtype(), "batch_norm", [&] {
+    batch_norm_forward_typed<scalar_t>(y, x, mean, rstd, weight, bias);
+  });
+}
+
+void CpuBackend::batch_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                                     const Tensor& dy, const Tensor& x, const Tensor& mean,
+                                     const Tensor& rstd, const Tensor& weight, bool training) {
+  NABLA_DISPATCH_FLOATING(x.dtype(), "batch_norm_backward", [&] {
+    batch_norm_backward_typed<scalar_t>(dx, dweight, dbias, dy, x, mean, rstd, weight, training);
+  });
+}
+
+void CpuBackend::group_norm_forward(const Tensor& y, const Tensor& mean, const Tensor& rstd,
+                                    const Tensor& x, const Tensor& weight, const Tensor& bias,
+                                    int64_t groups, double eps) {
+  NABLA_DISPATCH_FLOATING(x.dtype(), "group_norm", [&] {
+    group_norm_forward_typed<scalar_t>(y, mean, rstd, x, weight, bias, groups, eps);
+  });
+}
+
+void CpuBackend::group_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
+                                     const Tensor& dy, const Tensor& x, const Tensor& mean,
+                                     const Tensor& rstd, const Tensor& weight, int64_t groups) {
+  NABLA_DISPATCH_FLOATING(x.dtype(), "group_norm_backward", [&] {
+    group_norm_backward_typed<scalar_t>(dx, dweight, dbias, dy, x, mean, rstd, weight, groups);
+  });
+}
+
+}  // namespace nabla::backends::cpu
