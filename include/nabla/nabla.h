@@ -40,3 +40,7 @@
 #include "nabla/nn/linear.h"
 #include "nabla/nn/module.h"
 #include "nabla/nn/sequential.h"
+
+// ---- pooling (appended by the pool branch)
+#include "nabla/nn/pool.h"
+#include "nabla/ops/pool.h"

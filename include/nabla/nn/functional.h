@@ -7,6 +7,7 @@
 #include "nabla/ops/index.h"
 #include "nabla/ops/linalg.h"
 #include "nabla/ops/loss.h"
+#include "nabla/ops/pool.h"
 
 namespace nabla::nn::functional {
 
@@ -47,6 +48,19 @@ using nabla::smooth_l1_loss;
 // gradient flows through the same mask and scale. Not training, or p = 0:
 // returns x. p = 1 gives zeros.
 Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);
+
+// ---- pooling (appended by the pool branch)
+using nabla::adaptive_avg_pool1d;
+using nabla::adaptive_avg_pool2d;
+using nabla::adaptive_max_pool2d;
+using nabla::adaptive_max_pool2d_with_indices;
+using nabla::avg_pool1d;
+using nabla::avg_pool2d;
+using nabla::max_pool1d;
+using nabla::max_pool1d_with_indices;
+using nabla::max_pool2d;
+using nabla::max_pool2d_with_indices;
+using nabla::max_unpool2d;
 
 }  // namespace nabla::nn::functional
 
