@@ -138,7 +138,7 @@ class Backend {
                                      const Tensor& indices) = 0;
   // y[i, j] = Σ window / divisor, windows without dilation, first clipped to
   // the padded input (count_include_pad counts that size), then to the
-  // input; divisor_override > 0 replaces the divisor. Empty window: 0.
+  // input; a non-zero divisor_override replaces the divisor. Empty window: 0.
   virtual void avg_pool2d(const Tensor& y, const Tensor& x, const PoolWindow& window,
                           bool count_include_pad, int64_t divisor_override) = 0;
   // dx = 0, then dx[window of (i, j)] += dy[i, j] / divisor.

@@ -100,6 +100,25 @@ TEST(MaxPool2d, UnbatchedMatchesBatched) {
   EXPECT_EQ(as_int(i), as_int(ib));
 }
 
+// Large inputs run on threads (planes split over OpenMP); each plane alone
+// is small enough to run on one. Both must agree.
+TEST(MaxPool2d, ThreadedPlanesMatchOnePlaneAtATime) {
+  Tensor x = randn({4, 8, 32, 32}).requires_grad_(true);
+  auto [y, indices] = F::max_pool2d_with_indices(x, 3, 2, 1);
+  Tensor dy = randn(y.shape());
+  y.backward(dy);
+  for (int64_t n = 0; n < 4; ++n)
+    for (int64_t c = 0; c < 8; ++c) {
+      Tensor plane = x.detach().select(0, n).select(0, c).unsqueeze(0).requires_grad_(true);
+      auto [yp, ip] = F::max_pool2d_with_indices(plane, 3, 2, 1);
+      ASSERT_EQ(yp.to_vector(), y.select(0, n).select(0, c).unsqueeze(0).to_vector());
+      ASSERT_EQ(as_int(ip), as_int(indices.select(0, n).select(0, c).unsqueeze(0)));
+      yp.backward(dy.select(0, n).select(0, c).unsqueeze(0));
+      ASSERT_EQ(plane.grad().to_vector(),
+                x.grad().select(0, n).select(0, c).unsqueeze(0).to_vector());
+    }
+}
+
 // SegNet: the encoder keeps only the max-pooling indices; the decoder puts
 // each pooled value back at the position it came from, zeros elsewhere.
 TEST(MaxUnpool2d, SegNetRoundTripPutsValuesBackInPlace) {
@@ -158,6 +177,8 @@ TEST(AvgPool2d, CountIncludePadAndDivisorOverride) {
   EXPECT_NEAR(F::avg_pool2d(x, 3, 1, 1).at({0, 0, 0, 0}), 4.0 / 9.0, 1e-7);
   EXPECT_NEAR(F::avg_pool2d(x, 3, 1, 1, false, false).at({0, 0, 0, 0}), 1.0, 1e-7);
   EXPECT_NEAR(F::avg_pool2d(x, 3, 1, 1, false, true, 2).at({0, 0, 0, 0}), 2.0, 1e-7);
+  // Any non-zero divisor is taken as given, a negative one too (as PyTorch).
+  EXPECT_NEAR(F::avg_pool2d(x, 3, 1, 1, false, true, -2).at({0, 0, 0, 0}), -2.0, 1e-7);
   EXPECT_EQ(AvgPool2d(AvgPool2dOptions(2).ceil_mode(true))(randn({2, 3, 5, 4})).shape(),
             (Shape{2, 3, 3, 2}));
   Tensor g = ones({1, 1, 4, 4}).requires_grad_(true);

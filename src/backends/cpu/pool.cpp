@@ -173,7 +173,7 @@ AvgWindow avg_window(const Backend::PoolWindow& k, int64_t H, int64_t W, int64_t
   h1 = std::min(h1, H);
   w1 = std::min(w1, W);
   int64_t divisor = count_include_pad ? padded_size : (h1 - h0) * (w1 - w0);
-  if (divisor_override > 0) divisor = divisor_override;
+  if (divisor_override != 0) divisor = divisor_override;
   return {{h0, h1, 1}, {w0, w1, 1}, divisor};
 }
 
