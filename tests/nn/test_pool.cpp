@@ -164,11 +164,17 @@ TEST(MaxUnpool2d, GradientGathersAtTheIndices) {
   EXPECT_THAT(v.grad().to_vector(), ElementsAre(0, 3, 13, 14));
 }
 
-TEST(MaxUnpool2d, OutputSizeMayRecoverAnOddInput) {
-  Tensor x = randn({1, 2, 5, 7});
+// Pooling 5×7 by 2 gives 2×3, which unpools to 4×6 by default: indices
+// into the 5×7 plane need output_size to put them back.
+TEST(MaxUnpool2d, OutputSizeRecoversAnOddInput) {
+  Tensor x = abs(randn({1, 2, 5, 7})) + 1.0;  // positive: the zeros unpool adds are never a max
   auto [p, i] = F::max_pool2d_with_indices(x, 2);
-  EXPECT_EQ(F::max_unpool2d(p, i, 2).shape(), (Shape{1, 2, 4, 6}));
-  EXPECT_EQ(MaxUnpool2d(2).forward(p, i, Size2{5, 7}).shape(), (Shape{1, 2, 5, 7}));
+  Tensor up = MaxUnpool2d(2).forward(p, i, Size2{5, 7});
+  EXPECT_EQ(up.shape(), (Shape{1, 2, 5, 7}));
+  EXPECT_EQ(F::max_pool2d(up, 2).to_vector(), p.to_vector());
+  EXPECT_EQ(F::max_unpool2d(F::max_pool2d(randn({1, 2, 4, 6}), 2), zeros({1, 2, 2, 3}, kInt64), 2)
+                .shape(),
+            (Shape{1, 2, 4, 6}));
 }
 
 TEST(AvgPool2d, CountIncludePadAndDivisorOverride) {
