@@ -48,3 +48,7 @@
 // ---- normalisation: ops and layers
 #include "nabla/nn/norm.h"
 #include "nabla/ops/norm.h"
+
+// ---- pooling (appended by the pool branch)
+#include "nabla/nn/pool.h"
+#include "nabla/ops/pool.h"

@@ -180,6 +180,46 @@ class Backend {
   virtual void group_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
                                    const Tensor& dy, const Tensor& x, const Tensor& mean,
                                    const Tensor& rstd, const Tensor& weight, int64_t groups) = 0;
+
+  // ---- pooling (appended by the pool branch)
+  // All over 4-D (N, C, H, W) views, one (n, c) plane at a time; inputs may
+  // be strided, outputs and gradients written are contiguous. Output
+  // (i, j)'s window covers rows i·stride_h − pad_h + a·dilation_h (a <
+  // kernel_h) and columns alike, clipped to the input.
+  struct PoolWindow {
+    int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
+    int64_t dilation_h = 1, dilation_w = 1;
+  };
+  // values[i, j] = max of the window, indices[i, j] (i64) = its position
+  // h·W + w in the plane: the first maximum, or the last NaN (NaN propagates).
+  virtual void max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x,
+                          const PoolWindow& window) = 0;
+  // out = 0, then out[plane][indices[i, j]] += src[i, j] (accumulate) or =
+  // src[i, j]: max pooling's backward (dy routed to the argmax) and
+  // max_unpool2d's forward. out (N, C, H, W); src, indices (N, C, OH, OW).
+  // Every index is checked against H·W.
+  virtual void max_pool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices,
+                                   bool accumulate) = 0;
+  // out[i, j] = src[plane][indices[i, j]]: max_unpool2d's backward.
+  // out, indices (N, C, OH, OW); src (N, C, H, W).
+  virtual void max_unpool2d_backward(const Tensor& out, const Tensor& src,
+                                     const Tensor& indices) = 0;
+  // y[i, j] = Σ window / divisor, windows without dilation, first clipped to
+  // the padded input (count_include_pad counts that size), then to the
+  // input; a non-zero divisor_override replaces the divisor. Empty window: 0.
+  virtual void avg_pool2d(const Tensor& y, const Tensor& x, const PoolWindow& window,
+                          bool count_include_pad, int64_t divisor_override) = 0;
+  // dx = 0, then dx[window of (i, j)] += dy[i, j] / divisor.
+  virtual void avg_pool2d_backward(const Tensor& dx, const Tensor& dy, const PoolWindow& window,
+                                   bool count_include_pad, int64_t divisor_override) = 0;
+  // Adaptive windows: rows [⌊i·H/OH⌋, ⌈(i+1)·H/OH⌉), columns alike; the
+  // output sizes are y's.
+  virtual void adaptive_avg_pool2d(const Tensor& y, const Tensor& x) = 0;
+  // dx = 0, then dx[window of (i, j)] += dy[i, j] / window size.
+  virtual void adaptive_avg_pool2d_backward(const Tensor& dx, const Tensor& dy) = 0;
+  // As max_pool2d, over the adaptive windows (backward: max_pool2d_backward).
+  virtual void adaptive_max_pool2d(const Tensor& values, const Tensor& indices,
+                                   const Tensor& x) = 0;
 };
 
 Backend& backend(Device device);

@@ -9,6 +9,8 @@
 #include "nabla/ops/loss.h"
 #include "nabla/ops/vision.h"
 
+#include "nabla/ops/pool.h"
+
 namespace nabla::nn::functional {
 
 // Activations
@@ -56,6 +58,19 @@ using nabla::interpolate;
 using nabla::pad;
 using nabla::pixel_shuffle;
 using nabla::pixel_unshuffle;
+
+// ---- pooling (appended by the pool branch)
+using nabla::adaptive_avg_pool1d;
+using nabla::adaptive_avg_pool2d;
+using nabla::adaptive_max_pool2d;
+using nabla::adaptive_max_pool2d_with_indices;
+using nabla::avg_pool1d;
+using nabla::avg_pool2d;
+using nabla::max_pool1d;
+using nabla::max_pool1d_with_indices;
+using nabla::max_pool2d;
+using nabla::max_pool2d_with_indices;
+using nabla::max_unpool2d;
 
 }  // namespace nabla::nn::functional
 

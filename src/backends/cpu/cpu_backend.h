@@ -61,6 +61,20 @@ class CpuBackend final : public Backend {
   void group_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
                            const Tensor& dy, const Tensor& x, const Tensor& mean,
                            const Tensor& rstd, const Tensor& weight, int64_t groups) override;
+
+  // ---- pooling (pool.cpp)
+  void max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x,
+                  const PoolWindow& window) override;
+  void max_pool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices,
+                           bool accumulate) override;
+  void max_unpool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices) override;
+  void avg_pool2d(const Tensor& y, const Tensor& x, const PoolWindow& window,
+                  bool count_include_pad, int64_t divisor_override) override;
+  void avg_pool2d_backward(const Tensor& dx, const Tensor& dy, const PoolWindow& window,
+                           bool count_include_pad, int64_t divisor_override) override;
+  void adaptive_avg_pool2d(const Tensor& y, const Tensor& x) override;
+  void adaptive_avg_pool2d_backward(const Tensor& dx, const Tensor& dy) override;
+  void adaptive_max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library
