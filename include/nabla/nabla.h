@@ -40,3 +40,7 @@
 #include "nabla/nn/linear.h"
 #include "nabla/nn/module.h"
 #include "nabla/nn/sequential.h"
+
+// ---- convolution (appended by the conv branch)
+#include "nabla/nn/conv.h"
+#include "nabla/ops/conv.h"

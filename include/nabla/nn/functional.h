@@ -53,3 +53,12 @@ Tensor dropout(const Tensor& x, double p = 0.5, bool training = true);
 namespace nabla {
 namespace F = nn::functional;
 }
+
+// ---- convolution (appended by the conv branch)
+#include "nabla/ops/conv.h"
+
+namespace nabla::nn::functional {
+using nabla::conv1d;
+using nabla::conv2d;
+using nabla::conv_transpose2d;
+}  // namespace nabla::nn::functional

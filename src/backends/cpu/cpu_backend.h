@@ -34,6 +34,10 @@ class CpuBackend final : public Backend {
   void scatter_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
   void index_select(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) override;
   void index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) override;
+
+  // ---- convolution (conv.cpp)
+  void im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) override;
+  void col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library
