@@ -46,7 +46,12 @@ struct ConvShape {
 // Columns are built for a chunk of images at a time, not for the whole
 // batch: one GEMM per chunk (the weight broadcast over its images), with a
 // buffer of bounded size that the caching allocator hands back on the next
-// call.
+// call. Measured on 2 threads: LeNet-shaped layers (N = 128, k = 5, 28×28 and
+// 12×12) ran forward and backward about 1.7–2× faster with this budget (~70
+// and ~110 images a chunk) than with the whole batch at once, and 2–3× faster
+// than one image at a time (many tiny GEMMs); VGG-shaped layers (64 channels,
+// 14×14, k = 3: 9 images a chunk) showed no difference beyond the noise of a
+// loaded machine.
 constexpr int64_t kColumnBudget = int64_t{1} << 20;  // elements (4 MiB in f32)
 
 int64_t images_per_chunk(const ConvShape& s) {
