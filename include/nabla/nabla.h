@@ -52,3 +52,7 @@
 // ---- pooling (appended by the pool branch)
 #include "nabla/nn/pool.h"
 #include "nabla/ops/pool.h"
+
+// ---- convolution (appended by the conv branch)
+#include "nabla/nn/conv.h"
+#include "nabla/ops/conv.h"

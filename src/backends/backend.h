@@ -220,6 +220,26 @@ class Backend {
   // As max_pool2d, over the adaptive windows (backward: max_pool2d_backward).
   virtual void adaptive_max_pool2d(const Tensor& values, const Tensor& indices,
                                    const Tensor& x) = 0;
+
+  // ---- convolution (appended by the conv branch)
+  // The sliding window of a 2-D convolution over NCHW images (1-D: H = 1).
+  // Padding is the zero border before the first row and column; the border
+  // after them is implied by the sizes of col (PyTorch's padding="same" can
+  // put one more row or column at the end).
+  struct ConvWindow {
+    int64_t stride_h = 1, stride_w = 1;
+    int64_t pad_h = 0, pad_w = 0;
+    int64_t dilation_h = 1, dilation_w = 1;
+  };
+  // col[n, c, i, j, oh, ow] = x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], 0 outside x.
+  //   x (N, C, H, W) any strides   col (N, C, kh, kw, OH, OW) contiguous
+  // Viewed as (N, C·kh·kw, OH·OW), col_n is the matrix whose product with the
+  // weight (O, C·kh·kw) is the convolution of image n.
+  virtual void im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) = 0;
+  // The adjoint of im2col: x = 0, then every col element is added to the x
+  // element im2col read it from (padding positions are dropped).
+  //   x (N, C, H, W) contiguous   col (N, C, kh, kw, OH, OW) contiguous
+  virtual void col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) = 0;
 };
 
 Backend& backend(Device device);

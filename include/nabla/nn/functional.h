@@ -87,4 +87,12 @@ using nabla::group_norm;
 using nabla::instance_norm;
 using nabla::layer_norm;
 using nabla::local_response_norm;
+
+// ---- convolution (appended by the conv branch)
+#include "nabla/ops/conv.h"
+
+namespace nabla::nn::functional {
+using nabla::conv1d;
+using nabla::conv2d;
+using nabla::conv_transpose2d;
 }  // namespace nabla::nn::functional

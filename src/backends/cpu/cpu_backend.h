@@ -75,6 +75,10 @@ class CpuBackend final : public Backend {
   void adaptive_avg_pool2d(const Tensor& y, const Tensor& x) override;
   void adaptive_avg_pool2d_backward(const Tensor& dx, const Tensor& dy) override;
   void adaptive_max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x) override;
+
+  // ---- convolution (conv.cpp)
+  void im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) override;
+  void col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library
