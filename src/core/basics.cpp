@@ -9,10 +9,14 @@ namespace nabla {
 
 const char* dtype_name(DType t) {
   switch (t) {
-    case DType::Float32: return "float32";
-    case DType::Float64: return "float64";
-    case DType::Int64: return "int64";
-    case DType::UInt8: return "uint8";
+    case DType::Float32:
+      return "float32";
+    case DType::Float64:
+      return "float64";
+    case DType::Int64:
+      return "int64";
+    case DType::UInt8:
+      return "uint8";
   }
   return "unknown";
 }
@@ -31,6 +35,11 @@ std::string to_string(const Shape& s) {
   std::ostringstream os;
   os << s;
   return os.str();
+}
+
+std::ostream& operator<<(std::ostream& os, const Size2& s) {
+  if (s.h == s.w) return os << s.h;
+  return os << "(" << s.h << ", " << s.w << ")";
 }
 
 int64_t numel(const Shape& s) {

@@ -23,12 +23,12 @@ void check_layer(const char* layer, int64_t in_channels, int64_t out_channels, i
               "\" is not supported; nabla pads with \"zeros\" only");
 }
 
-void check_positive(const char* layer, const char* what, IntPair v) {
+void check_positive(const char* layer, const char* what, Size2 v) {
   NABLA_CHECK(v.h > 0 && v.w > 0, layer, ": ", what, " must be positive, got (", v.h, ", ", v.w,
               ")");
 }
 
-void check_same_padding(const char* layer, PaddingMode mode, IntPair stride) {
+void check_same_padding(const char* layer, PaddingMode mode, Size2 stride) {
   NABLA_CHECK(mode != PaddingMode::Same || (stride.h == 1 && stride.w == 1), layer,
               ": padding=\"same\" is not supported for strided convolutions (stride (", stride.h,
               ", ", stride.w, "))");
@@ -48,7 +48,7 @@ void reset_conv_parameters(Tensor& weight, Tensor& bias) {
 std::string tuple(int64_t v) {
   return detail::concat("(", v, ",)");
 }
-std::string tuple(IntPair v) {
+std::string tuple(Size2 v) {
   return detail::concat("(", v.h, ", ", v.w, ")");
 }
 
@@ -155,9 +155,9 @@ std::string Conv2d::extra_repr() const {
                      ", kernel_size=", tuple(o.kernel_size()), ", stride=", tuple(o.stride()));
   if (o.padding().mode != PaddingMode::Explicit)
     s += ", padding=" + padding_repr(o.padding().mode);
-  else if (!(o.padding().size == IntPair(0)))
+  else if (!(o.padding().size == Size2(0)))
     s += ", padding=" + tuple(o.padding().size);
-  return s + repr_tail<IntPair>(o.dilation(), 1, "", o.groups(), o.bias());
+  return s + repr_tail<Size2>(o.dilation(), 1, "", o.groups(), o.bias());
 }
 
 // ---- ConvTranspose2d
@@ -185,10 +185,10 @@ std::string ConvTranspose2d::extra_repr() const {
   std::string s =
       detail::concat(o.in_channels(), ", ", o.out_channels(),
                      ", kernel_size=", tuple(o.kernel_size()), ", stride=", tuple(o.stride()));
-  if (!(o.padding() == IntPair(0))) s += ", padding=" + tuple(o.padding());
+  if (!(o.padding() == Size2(0))) s += ", padding=" + tuple(o.padding());
   const std::string output_padding =
-      o.output_padding() == IntPair(0) ? "" : ", output_padding=" + tuple(o.output_padding());
-  return s + repr_tail<IntPair>(o.dilation(), 1, output_padding, o.groups(), o.bias());
+      o.output_padding() == Size2(0) ? "" : ", output_padding=" + tuple(o.output_padding());
+  return s + repr_tail<Size2>(o.dilation(), 1, output_padding, o.groups(), o.bias());
 }
 
 }  // namespace nabla::nn

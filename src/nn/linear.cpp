@@ -33,7 +33,7 @@ Tensor Linear::forward(const Tensor& x) {
 std::string Linear::extra_repr() const {
   return detail::concat("in_features=", options.in_features(),
                         ", out_features=", options.out_features(),
-                        ", bias=", options.bias() ? "true" : "false");
+                        ", bias=", options.bias() ? "True" : "False");
 }
 
 Tensor Flatten::forward(const Tensor& x) {

@@ -189,7 +189,7 @@ struct ConvTransposeBackward final : Node {
 std::string sizes(int64_t h, int64_t w, int dims) {
   return dims == 1 ? detail::concat("(", w, ")") : detail::concat("(", h, ", ", w, ")");
 }
-std::string sizes(IntPair p, int dims) {
+std::string sizes(Size2 p, int dims) {
   return sizes(p.h, p.w, dims);
 }
 
@@ -210,7 +210,7 @@ void check_conv_tensors(const Tensor& x, const Tensor& w, const Tensor& b, int d
               w.shape());
 }
 
-void check_window(IntPair stride, IntPair dilation, int64_t groups, int dims, const char* op) {
+void check_window(Size2 stride, Size2 dilation, int64_t groups, int dims, const char* op) {
   NABLA_CHECK(stride.h > 0 && stride.w > 0, op, ": stride must be positive, got ",
               sizes(stride, dims));
   NABLA_CHECK(dilation.h > 0 && dilation.w > 0, op, ": dilation must be positive, got ",
@@ -219,8 +219,8 @@ void check_window(IntPair stride, IntPair dilation, int64_t groups, int dims, co
 }
 
 // conv1d and conv2d: x (N, C, H, W) or (C, H, W); 1-D ops come as H = kh = 1.
-Tensor convolution(const Tensor& x_in, const Tensor& w_in, const Tensor& b, IntPair stride,
-                   Padding2d padding, IntPair dilation, int64_t groups, int dims, const char* op,
+Tensor convolution(const Tensor& x_in, const Tensor& w_in, const Tensor& b, Size2 stride,
+                   Padding2d padding, Size2 dilation, int64_t groups, int dims, const char* op,
                    const Tensor& x_shown, const Tensor& w_shown) {
   const bool batched = x_in.dim() == 4;
   const Tensor x = batched ? x_in : x_in.unsqueeze(0);
@@ -277,8 +277,8 @@ Tensor convolution(const Tensor& x_in, const Tensor& w_in, const Tensor& b, IntP
 
 using namespace ops;
 
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, IntPair stride,
-              Padding2d padding, IntPair dilation, int64_t groups) {
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias, Size2 stride,
+              Padding2d padding, Size2 dilation, int64_t groups) {
   check_conv_tensors(x, weight, bias, 2, "conv2d");
   return convolution(x, weight, bias, stride, padding, dilation, groups, 2, "conv2d", x, weight);
 }
@@ -294,8 +294,8 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias, int64_t
       .squeeze(-2);
 }
 
-Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w, const Tensor& b, IntPair stride,
-                        IntPair padding, IntPair output_padding, int64_t groups, IntPair dilation) {
+Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w, const Tensor& b, Size2 stride,
+                        Size2 padding, Size2 output_padding, int64_t groups, Size2 dilation) {
   const char* op = "conv_transpose2d";
   check_conv_tensors(x_in, w, b, 2, op);
   check_window(stride, dilation, groups, 2, op);

@@ -10,11 +10,6 @@
 
 namespace nabla {
 
-std::ostream& operator<<(std::ostream& os, const Size2& s) {
-  if (s.h == s.w) return os << s.h;
-  return os << "(" << s.h << ", " << s.w << ")";
-}
-
 int64_t pool_output_size(int64_t in, int64_t kernel, int64_t stride, int64_t padding,
                          int64_t dilation, bool ceil_mode) {
   const int64_t span = in + 2 * padding - dilation * (kernel - 1) - 1;

@@ -274,7 +274,7 @@ TEST(Module, PrintsLikePyTorch) {
   os << model;
   EXPECT_EQ(os.str(),
             "Sequential(\n"
-            "  (0): Linear(in_features=784, out_features=256, bias=true)\n"
+            "  (0): Linear(in_features=784, out_features=256, bias=True)\n"
             "  (1): Dropout(p=0.2)\n"
             "  (2): Flatten(start_dim=1, end_dim=-1)\n"
             "  (3): Sequential(\n"

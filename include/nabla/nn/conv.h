@@ -35,31 +35,31 @@ struct Conv1dOptions {
 };
 
 struct Conv2dOptions {
-  Conv2dOptions(int64_t in_channels, int64_t out_channels, IntPair kernel_size)
+  Conv2dOptions(int64_t in_channels, int64_t out_channels, Size2 kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
   NABLA_ARG(int64_t, in_channels);
   NABLA_ARG(int64_t, out_channels);
-  NABLA_ARG(IntPair, kernel_size);
-  NABLA_ARG(IntPair, stride) = 1;
+  NABLA_ARG(Size2, kernel_size);
+  NABLA_ARG(Size2, stride) = 1;
   NABLA_ARG(Padding2d, padding) = 0;  // sizes, "same" or "valid"
-  NABLA_ARG(IntPair, dilation) = 1;
+  NABLA_ARG(Size2, dilation) = 1;
   NABLA_ARG(int64_t, groups) = 1;
   NABLA_ARG(bool, bias) = true;
   NABLA_ARG(std::string, padding_mode) = "zeros";
 };
 
 struct ConvTranspose2dOptions {
-  ConvTranspose2dOptions(int64_t in_channels, int64_t out_channels, IntPair kernel_size)
+  ConvTranspose2dOptions(int64_t in_channels, int64_t out_channels, Size2 kernel_size)
       : in_channels_(in_channels), out_channels_(out_channels), kernel_size_(kernel_size) {}
   NABLA_ARG(int64_t, in_channels);
   NABLA_ARG(int64_t, out_channels);
-  NABLA_ARG(IntPair, kernel_size);
-  NABLA_ARG(IntPair, stride) = 1;
-  NABLA_ARG(IntPair, padding) = 0;
-  NABLA_ARG(IntPair, output_padding) = 0;
+  NABLA_ARG(Size2, kernel_size);
+  NABLA_ARG(Size2, stride) = 1;
+  NABLA_ARG(Size2, padding) = 0;
+  NABLA_ARG(Size2, output_padding) = 0;
   NABLA_ARG(int64_t, groups) = 1;
   NABLA_ARG(bool, bias) = true;
-  NABLA_ARG(IntPair, dilation) = 1;
+  NABLA_ARG(Size2, dilation) = 1;
   NABLA_ARG(std::string, padding_mode) = "zeros";
 };
 
@@ -83,7 +83,7 @@ class Conv1d : public Module {
 class Conv2d : public Module {
  public:
   explicit Conv2d(const Conv2dOptions& options);
-  Conv2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size)
+  Conv2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size)
       : Conv2d(Conv2dOptions(in_channels, out_channels, kernel_size)) {}
 
   void reset_parameters();
@@ -101,7 +101,7 @@ class Conv2d : public Module {
 class ConvTranspose2d : public Module {
  public:
   explicit ConvTranspose2d(const ConvTranspose2dOptions& options);
-  ConvTranspose2d(int64_t in_channels, int64_t out_channels, IntPair kernel_size)
+  ConvTranspose2d(int64_t in_channels, int64_t out_channels, Size2 kernel_size)
       : ConvTranspose2d(ConvTranspose2dOptions(in_channels, out_channels, kernel_size)) {}
 
   void reset_parameters();

@@ -4,12 +4,13 @@
 
 #include "nabla/core/tensor.h"
 #include "nabla/ops/activation.h"
+#include "nabla/ops/conv.h"
 #include "nabla/ops/index.h"
 #include "nabla/ops/linalg.h"
 #include "nabla/ops/loss.h"
-#include "nabla/ops/vision.h"
-
+#include "nabla/ops/norm.h"
 #include "nabla/ops/pool.h"
+#include "nabla/ops/vision.h"
 
 namespace nabla::nn::functional {
 
@@ -59,7 +60,7 @@ using nabla::pad;
 using nabla::pixel_shuffle;
 using nabla::pixel_unshuffle;
 
-// ---- pooling (appended by the pool branch)
+// Pooling (ops/pool.h)
 using nabla::adaptive_avg_pool1d;
 using nabla::adaptive_avg_pool2d;
 using nabla::adaptive_max_pool2d;
@@ -72,27 +73,20 @@ using nabla::max_pool2d;
 using nabla::max_pool2d_with_indices;
 using nabla::max_unpool2d;
 
-}  // namespace nabla::nn::functional
-
-namespace nabla {
-namespace F = nn::functional;
-}
-
-// ---- normalisation (nabla/ops/norm.h)
-#include "nabla/ops/norm.h"
-
-namespace nabla::nn::functional {
+// Normalisation (ops/norm.h)
 using nabla::batch_norm;
 using nabla::group_norm;
 using nabla::instance_norm;
 using nabla::layer_norm;
 using nabla::local_response_norm;
 
-// ---- convolution (appended by the conv branch)
-#include "nabla/ops/conv.h"
-
-namespace nabla::nn::functional {
+// Convolution (ops/conv.h)
 using nabla::conv1d;
 using nabla::conv2d;
 using nabla::conv_transpose2d;
+
 }  // namespace nabla::nn::functional
+
+namespace nabla {
+namespace F = nn::functional;
+}

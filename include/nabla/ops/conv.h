@@ -14,15 +14,6 @@
 
 namespace nabla {
 
-// A size given as one int for both dims or as {h, w}: conv2d(x, w, {}, 2)
-// or conv2d(x, w, {}, {2, 1}).
-struct IntPair {
-  IntPair(int64_t v) : h(v), w(v) {}             // NOLINT: an int is a square
-  IntPair(int64_t h, int64_t w) : h(h), w(w) {}  // {h, w}
-  bool operator==(const IntPair&) const = default;
-  int64_t h, w;
-};
-
 // torch's padding="same" (output size = input size; stride 1 only; an odd
 // total padding puts the extra row or column at the end) and "valid" (no
 // padding), or explicit sizes.
@@ -41,11 +32,11 @@ struct Padding1d {
 struct Padding2d {
   Padding2d(int64_t size) : size(size) {}                                         // NOLINT
   Padding2d(int64_t h, int64_t w) : size(h, w) {}                                 // {h, w}
-  Padding2d(IntPair size) : size(size) {}                                         // NOLINT
+  Padding2d(Size2 size) : size(size) {}                                           // NOLINT
   Padding2d(const std::string& mode) : size(0), mode(padding_mode_from(mode)) {}  // NOLINT
   template <size_t N>
   Padding2d(const char (&mode)[N]) : Padding2d(std::string(mode)) {}  // NOLINT: "same"
-  IntPair size;
+  Size2 size;
   PaddingMode mode = PaddingMode::Explicit;
 };
 
@@ -56,8 +47,8 @@ Tensor conv1d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, in
 
 // y[n, o, h, w] = b[o] + Σ_{c, i, j} W[o, c, i, j] · x[n, g·C/groups + c, h·sh − ph + i·dh, w·sw −
 // pw + j·dw] where g = o / (O/groups) is the group of output channel o; x is 0 outside.
-Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, IntPair stride = 1,
-              Padding2d padding = 0, IntPair dilation = 1, int64_t groups = 1);
+Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, Size2 stride = 1,
+              Padding2d padding = 0, Size2 dilation = 1, int64_t groups = 1);
 
 // The transpose (adjoint) of conv2d with respect to its input: each input
 // pixel scatters W[c_in, :, :, :] times itself into the output.
@@ -66,7 +57,7 @@ Tensor conv2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {}, In
 // output_padding (< stride or < dilation) picks among the output sizes that
 // a stride-s conv2d maps to the same H.
 Tensor conv_transpose2d(const Tensor& x, const Tensor& weight, const Tensor& bias = {},
-                        IntPair stride = 1, IntPair padding = 0, IntPair output_padding = 0,
-                        int64_t groups = 1, IntPair dilation = 1);
+                        Size2 stride = 1, Size2 padding = 0, Size2 output_padding = 0,
+                        int64_t groups = 1, Size2 dilation = 1);
 
 }  // namespace nabla

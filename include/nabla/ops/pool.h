@@ -13,18 +13,6 @@
 
 namespace nabla {
 
-// A size per spatial dim (height, width), given as one int for both or as
-// {h, w}: max_pool2d(x, 2), max_pool2d(x, {2, 3}).
-struct Size2 {
-  Size2(int64_t size) : h(size), w(size) {}  // NOLINT: implicit, as PyTorch's int-or-pair
-  Size2(int64_t h, int64_t w) : h(h), w(w) {}
-  bool operator==(const Size2&) const = default;
-  int64_t h;
-  int64_t w;
-};
-// "2" when both are equal, else "(2, 3)" (PyTorch's repr of an int or a pair).
-std::ostream& operator<<(std::ostream& os, const Size2& s);
-
 // Output size along one dim, as PyTorch computes it:
 //   ⌊(in + 2·pad − dilation·(kernel − 1) − 1) / stride⌋ + 1   (⌈…⌉ with ceil_mode)
 // where with ceil_mode the last window must start inside the input or the
