@@ -27,7 +27,12 @@ def run_json(cmd, env_extra=None):
     env = dict(os.environ, OMP_NUM_THREADS="2")
     env.update(env_extra or {})
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    # Google Benchmark prints one JSON document over many lines; bench_mlp and
+    # mlp_torch.py print one JSON line last.
+    try:
+        return json.loads(out)
+    except json.JSONDecodeError:
+        return json.loads(out.strip().splitlines()[-1])
 
 
 def matmul_rows(build, rounds):
