@@ -1,7 +1,7 @@
 """Runs nabla and its peers on the same workloads in one run and prints the
 ratios as Markdown rows for BENCHMARKS.md.
 
-Usage: /usr/bin/python3 bench/compare.py [--build build] [--rounds 3]
+Usage: /usr/bin/python3 bench/compare.py [--build build] [--rounds 3] [--threads 2] [--only matmul|mlp]
 
 Workloads:
 - matmul N×N f32 (N = 256, 512, 1024): nabla's matmul against raw OpenBLAS
@@ -23,11 +23,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 JEMALLOC = "/usr/lib/x86_64-linux-gnu/libjemalloc.so.2"
 
 
+THREADS = 2
+
+
 def run_json(cmd, env_extra=None):
-    env = dict(os.environ, OMP_NUM_THREADS="2")
+    env = dict(os.environ, OMP_NUM_THREADS=str(THREADS))
     env.update(env_extra or {})
     out = subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    # Google Benchmark prints one JSON document over many lines; bench_mlp and
+    # mlp_torch.py print one JSON line last.
+    try:
+        return json.loads(out)
+    except json.JSONDecodeError:
+        return json.loads(out.strip().splitlines()[-1])
 
 
 def matmul_rows(build, rounds):
@@ -73,13 +81,19 @@ def main():
     p = argparse.ArgumentParser()
     p.add_argument("--build", default=os.path.join(HERE, "..", "build"))
     p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--only", choices=["matmul", "mlp"], help="run one family of workloads")
     args = p.parse_args()
+    global THREADS
+    THREADS = args.threads
     cpu = subprocess.run(["sh", "-c", "lscpu | grep -E 'Model name|CPU family|^Model:' | tr -s ' '"],
                          capture_output=True, text=True).stdout.replace("\n", "; ")
-    print("CPU: %s 2 threads\n" % cpu)
+    print("CPU: %s %d threads\n" % (cpu, THREADS))
     print("| workload | nabla | peers | ratio |")
     print("|---|---|---|---|")
-    for row in matmul_rows(args.build, args.rounds) + mlp_rows(args.build, args.rounds):
+    rows = [] if args.only == "mlp" else matmul_rows(args.build, args.rounds)
+    rows += [] if args.only == "matmul" else mlp_rows(args.build, args.rounds)
+    for row in rows:
         print(row, flush=True)
 
 

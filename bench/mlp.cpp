@@ -1,14 +1,16 @@
 // nabla's side of the MLP benchmark: training steps (forward, cross-entropy,
 // backward, SGD with momentum) of the workloads bench/mlp_torch.py times.
-//   ./build/bench/bench_mlp mlp128 | mlp1
+//   ./build/bench/bench_mlp mlp128 | mlp1 [STEPS]
+// With STEPS, runs 5 warm-up steps and then exactly STEPS steps, untimed: a
+// fixed amount of work for profilers (valgrind --tool=callgrind, perf).
 // Prints one JSON line: {"workload", "steps_per_s", "ms_per_step"}.
+#include <nabla/nabla.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
-
-#include <nabla/nabla.h>
 
 using namespace nabla;
 
@@ -46,6 +48,12 @@ int main(int argc, char** argv) {
   auto seconds = [](clock::time_point a) {
     return std::chrono::duration<double>(clock::now() - a).count();
   };
+  if (argc > 2) {
+    for (int i = 0; i < 5; ++i) step();
+    const long steps = std::stol(argv[2]);
+    for (long i = 0; i < steps; ++i) step();
+    return 0;
+  }
   for (int i = 0; i < 50; ++i) step();
   // Timed blocks of about 0.3 s; the median block is reported.
   int64_t n = 10;

@@ -4,6 +4,7 @@ Usage: mlp_torch.py WORKLOAD   (WORKLOAD: mlp128 | mlp1)
 Prints one JSON line: {"workload", "steps_per_s", "ms_per_step"}.
 """
 import json
+import os
 import sys
 import time
 
@@ -19,7 +20,8 @@ WORKLOADS = {  # name: (layer sizes, batch)
 def main():
     name = sys.argv[1]
     sizes, batch = WORKLOADS[name]
-    torch.set_num_threads(2)
+    # The thread count compare.py gives every peer (2 unless --threads says otherwise).
+    torch.set_num_threads(int(os.environ.get("OMP_NUM_THREADS", "2")))
     torch.manual_seed(0)
     layers = []
     for i in range(len(sizes) - 1):

@@ -59,6 +59,47 @@ Tensor bmm_recorded(const Tensor& a, const Tensor& b) {
   return out;
 }
 
+// The product of all dims of t but the last.
+int64_t leading_rows(const Tensor& t) {
+  return numel(Shape(t.shape().begin(), t.shape().end() - 1));
+}
+
+// t (…, k) as (1, rows, k) without history: the rows of a linear layer.
+Tensor rows3(const Tensor& t, int64_t rows) {
+  const int64_t k = t.size(-1), ks = t.stride(-1);
+  if (t.dim() == 1) return alias(t, {1, 1, k}, {0, k * ks, ks}, t.storage_offset());
+  if (t.dim() == 2) return alias(t, {1, rows, k}, {0, t.stride(0), ks}, t.storage_offset());
+  return t.detach().reshape({1, rows, k});
+}
+
+// A matrix (n, k) as a batch of one (1, n, k), without history.
+Tensor batch1(const Tensor& m) {
+  return alias(m, {1, m.size(0), m.size(1)}, {0, m.stride(0), m.stride(1)}, m.storage_offset());
+}
+
+// y = x·Wᵀ + b, x (…, in), W (out, in), b (out); rows: all leading dims of x
+// dx = dy·W   dW = dyᵀ·x   db = Σ_rows dy
+struct LinearBackward final : Node {
+  NABLA_NODE(LinearBackward);
+  SavedTensor x, weight;
+  std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    Tensor xv = x.unpack(*this), wv = weight.unpack(*this);
+    const int64_t out_features = wv.size(0);
+    const int64_t rows = leading_rows(xv);
+    Tensor dy = rows3(g[0], rows);
+    Tensor dx, dw, db;
+    if (needs_input_grad(0)) dx = bmm_kernel(dy, batch1(wv)).view(xv.shape());
+    if (needs_input_grad(1)) dw = bmm_kernel(dy, rows3(xv, rows), true, false).view(wv.shape());
+    if (needs_input_grad(2))
+      db = rows == 1 ? g[0].reshape({out_features}) : sum(dy.reshape({rows, out_features}), {0});
+    return {dx, dw, db};
+  }
+  void release_saved() override {
+    x.reset();
+    weight.reset();
+  }
+};
+
 void check_matmul_args(const Tensor& a, const Tensor& b, const char* op) {
   check_defined(a, op, "input");
   check_defined(b, op, "other");
@@ -95,8 +136,9 @@ Tensor dot(const Tensor& a, const Tensor& b) {
 
 Tensor matmul(const Tensor& a, const Tensor& b) {
   check_matmul_args(a, b, "matmul");
-  NABLA_CHECK(a.dim() >= 1 && b.dim() >= 1, "matmul: both arguments need at least 1 dimension, got ",
-              a.shape(), " and ", b.shape());
+  NABLA_CHECK(a.dim() >= 1 && b.dim() >= 1,
+              "matmul: both arguments need at least 1 dimension, got ", a.shape(), " and ",
+              b.shape());
   if (a.dim() == 1 && b.dim() == 1) return dot(a, b);
   // Promote 1-D operands to matrices; remember to drop the dim again.
   Tensor A = a.dim() == 1 ? a.unsqueeze(0) : a;
@@ -122,10 +164,10 @@ Tensor matmul(const Tensor& a, const Tensor& b) {
     Shape ea = batch, eb = batch;
     ea.insert(ea.end(), {n, k});
     eb.insert(eb.end(), {k, m});
-    Tensor A3 = a_batch == batch ? A.reshape({nb, n, k})
+    Tensor A3 = a_batch == batch      ? A.reshape({nb, n, k})
                 : numel(a_batch) == 1 ? A.reshape({1, n, k})
                                       : A.expand(ea).reshape({nb, n, k});
-    Tensor B3 = b_batch == batch ? B.reshape({nb, k, m})
+    Tensor B3 = b_batch == batch      ? B.reshape({nb, k, m})
                 : numel(b_batch) == 1 ? B.reshape({1, k, m})
                                       : B.expand(eb).reshape({nb, k, m});
     out = bmm_recorded(A3, B3);
@@ -144,11 +186,30 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   NABLA_CHECK(weight.dim() == 2 && x.dim() >= 1 && x.size(-1) == weight.size(1), "linear: input ",
               x.shape(), " does not match weight ", weight.shape(), " (expected last dim ",
               weight.dim() == 2 ? weight.size(1) : -1, ")");
-  Tensor y = matmul(x, weight.t());
   if (bias.defined()) {
+    check_same_device(x, bias, "linear");
+    check_same_dtype(x, bias, "linear");
     NABLA_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias ", bias.shape(),
                 " does not match weight ", weight.shape());
-    y = y + bias;
+  }
+  const int64_t in = weight.size(1), out_features = weight.size(0);
+  Shape out_shape = x.shape();
+  out_shape.back() = out_features;
+  Tensor y = empty_on(x, out_shape);
+  if (y.numel() > 0) {
+    const int64_t rows = leading_rows(x);
+    Tensor y3 = alias(y, {1, rows, out_features}, {rows * out_features, out_features, 1}, 0);
+    if (bias.defined()) backend_of(y).copy(y3, broadcast_view(bias, y3.shape()));
+    if (in > 0) {
+      backend_of(x).gemm(false, true, 1.0, gemm_ready(rows3(x, rows)), gemm_ready(batch1(weight)),
+                         bias.defined() ? 1.0 : 0.0, y3);
+    } else if (!bias.defined()) {
+      y.zero_();
+    }
+  }
+  if (auto node = record<LinearBackward>({x, weight, bias}, {&y})) {
+    node->x = x;
+    node->weight = weight;
   }
   return y;
 }

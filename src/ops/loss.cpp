@@ -174,6 +174,34 @@ Tensor class_weight_view(const Tensor& weight, const Tensor& input, int64_t cdim
   return weight.reshape(s);
 }
 
+// cross_entropy of class indices, reduced, without smoothing, as one node:
+//   ℓ = Σ −w[t]·log_softmax(x)[t]   (divided by W = Σ w[t] for "mean")
+//   dx = dy·w[t]·(softmax(x) − onehot(t))   (divided by W for "mean")
+// computed as nll_loss's backward followed by log_softmax's.
+struct CrossEntropyBackward final : Node {
+  NABLA_NODE(CrossEntropyBackward);
+  SavedTensor logp, target, weight, total_weight;  // logp: input's shape; target (N, K)
+  Shape nck;
+  int64_t cdim = 1, ignore_index = -100;
+  bool mean = true;
+  std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
+    Tensor lp = logp.unpack(*this), t = target.unpack(*this), w = weight.unpack(*this);
+    Tensor scale = mean ? g[0] / total_weight.unpack(*this) : g[0];  // 0-d
+    Tensor dlogp = empty_on(lp, nck);
+    backend_of(lp).nll_loss_backward(dlogp, broadcast_view(scale, {nck[0], nck[2]}), t, w,
+                                     ignore_index);
+    Tensor dx = empty_on(lp, lp.shape());
+    backend_of(lp).softmax_backward(dx, dlogp.view(lp.shape()), lp, cdim, true);
+    return {dx};
+  }
+  void release_saved() override {
+    logp.reset();
+    target.reset();
+    weight.reset();
+    total_weight.reset();
+  }
+};
+
 // ℓ = −(t·log x + (1 − t)·log(1 − x)), each log clamped at −100
 // dx = dy·(x − t) / max(x(1 − x), 1e-12)    dt = dy·(log(1 − x) − log x)
 struct BinaryCrossEntropyBackward final : Node {
@@ -250,6 +278,30 @@ Tensor cross_entropy(const Tensor& input, const Tensor& target, const Tensor& we
   const int64_t C = input.size(cdim);
   const double eps = label_smoothing;
   check_class_weight(weight, input, C, op);
+  if (!target.is_floating_point() && eps == 0 && r != Reduction::None) {
+    Tensor logp, loss;
+    NllResult nll;
+    {
+      NoGradGuard no_grad;  // one node for the whole loss, recorded below
+      logp = log_softmax(input, cdim);
+      nll = nll_unreduced(logp, target, weight, ignore_index, op);
+      loss = reduce_by_weight(nll.losses, nll.total_weight, r);
+    }
+    if (auto node = record<CrossEntropyBackward>({input}, {&loss})) {
+      const int64_t N = input.dim() == 1 ? 1 : input.size(0);
+      const int64_t K =
+          input.dim() <= 2 ? 1 : numel(Shape(input.shape().begin() + 2, input.shape().end()));
+      node->logp = logp;
+      node->target = target.reshape({N, K});
+      node->weight = weight;
+      node->total_weight = nll.total_weight;
+      node->nck = {N, C, K};
+      node->cdim = cdim;
+      node->ignore_index = ignore_index;
+      node->mean = r == Reduction::Mean;
+    }
+    return loss;
+  }
   Tensor logp = log_softmax(input, cdim);
   Tensor w = weight.defined() ? class_weight_view(weight, input, cdim) : Tensor();
 

@@ -1,5 +1,6 @@
 #include "nabla/optim/sgd.h"
 
+#include "backends/cpu/fused.h"
 #include "nabla/ops/elementwise.h"
 #include "optim/internal.h"
 
@@ -35,19 +36,34 @@ void SGD::step() {
   for_each_param([](Tensor& p, const Tensor& grad, ParamState& state, const GroupOptions& o) {
     const double lr = o.at("lr"), momentum = o.at("momentum"), dampening = o.at("dampening"),
                  weight_decay = o.at("weight_decay");
-    Tensor d_p = weight_decay != 0.0 ? add(grad, p, weight_decay) : grad;
+    const bool nesterov = o.at("nesterov") != 0.0;
     if (momentum != 0.0) {
       auto it = state.buffers.find("momentum_buffer");
-      if (it == state.buffers.end()) {
-        it = state.buffers.emplace("momentum_buffer", d_p.clone()).first;
+      const bool first = it == state.buffers.end();
+      if (first) {
+        it = state.buffers
+                 .emplace("momentum_buffer",
+                          Tensor::empty(p.shape(), TensorOptions(p.dtype()).device(p.device())))
+                 .first;
         state.initialized = true;
+      }
+      const Tensor& buf = it->second;
+      if (backends::cpu::fusable({&p, &grad, &buf})) {
+        // One pass over p, grad and buf instead of four elementwise ops.
+        backends::cpu::sgd_momentum_step(p, grad, buf, lr, momentum, dampening, weight_decay,
+                                         nesterov, first);
+        return;
+      }
+      Tensor d_p = weight_decay != 0.0 ? add(grad, p, weight_decay) : grad;
+      if (first) {
+        it->second.copy_(d_p);
       } else {
         it->second.mul_(momentum).add_(d_p, 1.0 - dampening);
       }
-      const Tensor& buf = it->second;
-      d_p = o.at("nesterov") != 0.0 ? add(d_p, buf, momentum) : buf;
+      p.add_(nesterov ? add(d_p, buf, momentum) : buf, -lr);
+      return;
     }
-    p.add_(d_p, -lr);
+    p.add_(weight_decay != 0.0 ? add(grad, p, weight_decay) : grad, -lr);
   });
 }
 
