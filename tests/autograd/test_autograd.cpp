@@ -5,8 +5,8 @@
 
 #include <cmath>
 
-#include "core/expect_error.h"
 #include "nabla/nabla.h"
+#include "testing/errors.h"
 
 namespace nabla {
 namespace {

@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <sstream>
 
-#include "core/expect_error.h"
 #include "nabla/core/allocator.h"
 #include "nabla/nabla.h"
+#include "testing/errors.h"
 
 namespace nabla {
 namespace {

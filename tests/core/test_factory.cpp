@@ -7,8 +7,8 @@
 #include <numeric>
 #include <set>
 
-#include "core/expect_error.h"
 #include "nabla/nabla.h"
+#include "testing/errors.h"
 
 namespace nabla {
 namespace {

@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
-#include "core/expect_error.h"
 #include "nabla/nabla.h"
+#include "testing/errors.h"
 
 namespace nabla {
 namespace {

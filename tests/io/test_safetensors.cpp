@@ -20,9 +20,12 @@
 #include <sstream>
 
 #include "nabla/nabla.h"
+#include "testing/errors.h"
 
 namespace nabla {
 namespace {
+
+using ::nabla::testing::error_message;
 
 namespace fs = std::filesystem;
 using ::testing::HasSubstr;
@@ -55,16 +58,6 @@ std::string file_bytes(const std::string& header, const std::string& data) {
 std::string bytes_of(const Tensor& t) {
   Tensor c = t.detach().cpu().contiguous();
   return std::string(static_cast<const char*>(c.raw_data()), c.numel() * c.element_size());
-}
-
-template <class F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error thrown)";
 }
 
 void expect_same(const Tensor& actual, const Tensor& expected, const std::string& name) {
@@ -145,10 +138,10 @@ class Safetensors : public ::testing::Test {
   void expect_corrupt(const std::string& bytes, const std::string& problem) {
     const std::string p = path("corrupt.safetensors");
     write_bytes(p, bytes);
-    const std::string msg = error_of([&] { load(p); });
+    const std::string msg = error_message([&] { load(p); });
     EXPECT_THAT(msg, HasSubstr(p));
     EXPECT_THAT(msg, HasSubstr(problem));
-    EXPECT_THAT(error_of([&] { load_metadata(p); }), HasSubstr(problem));
+    EXPECT_THAT(error_message([&] { load_metadata(p); }), HasSubstr(problem));
   }
 
   fs::path dir_;
@@ -382,7 +375,7 @@ TEST_F(Safetensors, RejectsMalformedMetadata) {
 
 TEST_F(Safetensors, MissingFileIsAnError) {
   const std::string p = path("absent.safetensors");
-  const std::string msg = error_of([&] { load(p); });
+  const std::string msg = error_message([&] { load(p); });
   EXPECT_THAT(msg, HasSubstr(p));
   EXPECT_THAT(msg, HasSubstr("cannot open: No such file or directory"));
 }
@@ -412,7 +405,7 @@ TEST_F(AtomicSave, UndefinedTensorFailsAndKeepsTheOldFile) {
   StateDict s;
   s.set("good", ones({3}));
   s.set("missing", Tensor());
-  const std::string msg = error_of([&] { save(s, target_); });
+  const std::string msg = error_message([&] { save(s, target_); });
   EXPECT_THAT(msg, HasSubstr(target_));
   EXPECT_THAT(msg, HasSubstr("tensor 'missing' is undefined"));
   expect_old_file_intact();
@@ -421,7 +414,7 @@ TEST_F(AtomicSave, UndefinedTensorFailsAndKeepsTheOldFile) {
 TEST_F(AtomicSave, ReservedNameFailsAndKeepsTheOldFile) {
   StateDict s;
   s.set("__metadata__", ones({1}));
-  EXPECT_THAT(error_of([&] { save(s, target_); }),
+  EXPECT_THAT(error_message([&] { save(s, target_); }),
               HasSubstr("the name '__metadata__' is reserved for metadata"));
   expect_old_file_intact();
 }
@@ -436,7 +429,7 @@ TEST_F(AtomicSave, FailureInTheMiddleOfWritingKeepsTheOldFile) {
   limit.rlim_cur = 4096;
   auto old_handler = std::signal(SIGXFSZ, SIG_IGN);
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &limit), 0);
-  const std::string msg = error_of([&] { save(s, target_); });
+  const std::string msg = error_message([&] { save(s, target_); });
   ASSERT_EQ(::setrlimit(RLIMIT_FSIZE, &old_limit), 0);
   std::signal(SIGXFSZ, old_handler);
 
@@ -451,7 +444,7 @@ TEST_F(AtomicSave, FailedRenameRemovesTheTemporary) {
   fs::create_directories(fs::path(target) / "inside");
   StateDict s;
   s.set("x", ones({4}));
-  const std::string msg = error_of([&] { save(s, target); });
+  const std::string msg = error_message([&] { save(s, target); });
   EXPECT_THAT(msg, HasSubstr("cannot rename the temporary file"));
   EXPECT_TRUE(fs::is_directory(fs::path(target) / "inside"));
   EXPECT_EQ(files(), (std::vector<std::string>{"ckpt.safetensors", "occupied"}));
@@ -461,12 +454,12 @@ TEST_F(AtomicSave, MissingDirectoryIsAClearError) {
   StateDict s;
   s.set("x", ones({4}));
   const std::string target = path("no/such/dir/ckpt.safetensors");
-  const std::string msg = error_of([&] { save(s, target); });
+  const std::string msg = error_message([&] { save(s, target); });
   EXPECT_THAT(msg, HasSubstr(target));
   EXPECT_THAT(msg, HasSubstr("cannot create the temporary file"));
   EXPECT_THAT(msg, HasSubstr("No such file or directory"));
   const std::string under_file = target_ + "/ckpt.safetensors";  // a file as the directory
-  EXPECT_THAT(error_of([&] { save(s, under_file); }), HasSubstr("Not a directory"));
+  EXPECT_THAT(error_message([&] { save(s, under_file); }), HasSubstr("Not a directory"));
   expect_old_file_intact();
 }
 
@@ -476,7 +469,7 @@ TEST_F(AtomicSave, ReadOnlyDirectoryKeepsTheOldFile) {
                   fs::perm_options::remove);
   StateDict s;
   s.set("x", ones({4}));
-  const std::string msg = error_of([&] { save(s, target_); });
+  const std::string msg = error_message([&] { save(s, target_); });
   EXPECT_THAT(msg, HasSubstr(target_));
   EXPECT_THAT(msg, HasSubstr("Permission denied"));
   expect_old_file_intact();

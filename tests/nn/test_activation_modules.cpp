@@ -7,19 +7,14 @@
 
 #include <sstream>
 
+#include "testing/errors.h"
+
 namespace nabla::nn {
 namespace {
 
-using ::testing::HasSubstr;
+using ::nabla::testing::error_message;
 
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+using ::testing::HasSubstr;
 
 TEST(Activations, ModulesApplyTheirFunctions) {
   Tensor x = randn({4, 5});
@@ -35,7 +30,7 @@ TEST(Activations, ModulesApplyTheirFunctions) {
   EXPECT_TRUE(allclose(Softplus(2.0, 10.0)(x), softplus(x, 2.0, 10.0)));
   EXPECT_TRUE(allclose(Softmax(1)(x), softmax(x, 1)));
   EXPECT_TRUE(allclose(LogSoftmax(0)(x), log_softmax(x, 0)));
-  EXPECT_THAT(message_of([] { GELU("fast"); }), HasSubstr("GELU: approximate"));
+  EXPECT_THAT(error_message([] { GELU("fast"); }), HasSubstr("GELU: approximate"));
 }
 
 TEST(Activations, PrintLikePyTorch) {

@@ -10,22 +10,16 @@
 
 #include "backends/backend.h"
 #include "nn/stats.h"
+#include "testing/errors.h"
 
 namespace nabla::nn {
 namespace {
 
+using ::nabla::testing::error_message;
+
 using ::testing::AllOf;
 using ::testing::HasSubstr;
 using testing::stats_of;
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 // An (H, W) matrix as a (1, 1, H, W) image.
 Tensor image(std::initializer_list<double> values, int64_t h, int64_t w) {
@@ -119,19 +113,19 @@ TEST(ConvModules, PrintAsPyTorch) {
 }
 
 TEST(ConvModules, RejectBadOptions) {
-  EXPECT_THAT(message_of([] { Conv2d(Conv2dOptions(3, 4, 3).groups(2)); }),
+  EXPECT_THAT(error_message([] { Conv2d(Conv2dOptions(3, 4, 3).groups(2)); }),
               AllOf(HasSubstr("Conv2d"), HasSubstr("in_channels 3 must be divisible by groups 2")));
-  EXPECT_THAT(message_of([] { Conv2d(Conv2dOptions(4, 6, 3).groups(4)); }),
+  EXPECT_THAT(error_message([] { Conv2d(Conv2dOptions(4, 6, 3).groups(4)); }),
               HasSubstr("out_channels 6 must be divisible by groups 4"));
-  EXPECT_THAT(message_of([] { Conv2d(Conv2dOptions(2, 2, 3).padding_mode("reflect")); }),
+  EXPECT_THAT(error_message([] { Conv2d(Conv2dOptions(2, 2, 3).padding_mode("reflect")); }),
               AllOf(HasSubstr("Conv2d"), HasSubstr("padding_mode \"reflect\" is not supported")));
-  EXPECT_THAT(message_of([] { Conv2d(Conv2dOptions(2, 2, 3).padding("same").stride(2)); }),
+  EXPECT_THAT(error_message([] { Conv2d(Conv2dOptions(2, 2, 3).padding("same").stride(2)); }),
               HasSubstr("padding=\"same\" is not supported for strided convolutions"));
-  EXPECT_THAT(message_of([] { Conv1d(Conv1dOptions(2, 2, 3).stride(0)); }),
+  EXPECT_THAT(error_message([] { Conv1d(Conv1dOptions(2, 2, 3).stride(0)); }),
               AllOf(HasSubstr("Conv1d"), HasSubstr("stride must be positive")));
-  EXPECT_THAT(message_of([] { ConvTranspose2d(ConvTranspose2dOptions(2, 2, 0)); }),
+  EXPECT_THAT(error_message([] { ConvTranspose2d(ConvTranspose2dOptions(2, 2, 0)); }),
               AllOf(HasSubstr("ConvTranspose2d"), HasSubstr("kernel_size must be positive")));
-  EXPECT_THAT(message_of([] { Conv2d(Conv2dOptions(2, 2, 3).padding("full")); }),
+  EXPECT_THAT(error_message([] { Conv2d(Conv2dOptions(2, 2, 3).padding("full")); }),
               HasSubstr("expected \"same\", \"valid\" or sizes, got \"full\""));
 }
 
@@ -139,75 +133,75 @@ TEST(ConvModules, RejectBadOptions) {
 
 TEST(ConvErrors, NameTheOpAndTheShapes) {
   Tensor w = randn({64, 3, 3, 3});
-  EXPECT_EQ(message_of([&] {
+  EXPECT_EQ(error_message([&] {
               F::conv2d(randn({8, 4, 32, 32}), w);
             }),
             "conv2d: expected input with 3 channels (weight [64, 3, 3, 3], groups 1), got input "
             "[8, 4, 32, 32]");
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({8, 3, 2, 2}), w);
               }),
               AllOf(HasSubstr("conv2d: kernel (3, 3)"), HasSubstr("padded input (2, 2)"),
                     HasSubstr("[8, 3, 2, 2]")));
   // Padding makes room: the same input fits with padding 1.
   EXPECT_EQ(F::conv2d(randn({8, 3, 2, 2}), w, {}, 1, 1).shape(), (Shape{8, 64, 2, 2}));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({1, 3, 9, 9}), w, {}, 1, 0, 5);
               }),
               HasSubstr("with dilation (5, 5) spans (11, 11)"));
   EXPECT_THAT(
-      message_of([&] {
+      error_message([&] {
         F::conv2d(randn({2, 4, 5, 5}), randn({6, 2, 3, 3}), {}, 1, 0, 1, 4);
       }),
       HasSubstr(
           "conv2d: weight [6, 2, 3, 3] has 6 output channels, which groups 4 does not divide"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({2, 4, 5, 5}), randn({6, 2, 3, 3}), {}, 1, 0, 1, 3);
               }),
               HasSubstr("expected input with 6 channels (weight [6, 2, 3, 3], groups 3)"));
   EXPECT_THAT(
-      message_of([&] {
+      error_message([&] {
         F::conv2d(randn({3, 32, 32}).flatten(0, 1), w);
       }),
       HasSubstr("conv2d: expected 3-D (unbatched) or 4-D (batched) input, got input [96, 32]"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({1, 1, 3, 8, 8}), w);
               }),
               HasSubstr("got input [1, 1, 3, 8, 8]"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({1, 3, 8, 8}), randn({64, 3, 3}));
               }),
               HasSubstr("conv2d: expected a 4-D weight, got weight [64, 3, 3]"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({1, 3, 8, 8}), w, randn({63}));
               }),
               HasSubstr("bias [63] does not match the 64 output channels"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({1, 3, 8, 8}), w, {}, {1, 0});
               }),
               HasSubstr("conv2d: stride must be positive, got (1, 0)"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({1, 3, 8, 8}), w, {}, 1, 0, -1);
               }),
               HasSubstr("conv2d: dilation must be positive, got (-1, -1)"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({1, 3, 8, 8}), w, {}, 1, -1);
               }),
               HasSubstr("conv2d: padding must be non-negative, got (-1, -1)"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({1, 3, 8, 8}), w, {}, 2, "same");
               }),
               HasSubstr("conv2d: padding=\"same\" is not supported for strided convolutions"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv2d(randn({1, 3, 8, 8}), w.to(kFloat64));
               }),
               HasSubstr("conv2d"));
   // conv1d names itself and prints 1-D sizes.
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv1d(randn({2, 3, 4}), randn({2, 3, 5}));
               }),
               AllOf(HasSubstr("conv1d: kernel (5)"), HasSubstr("padded input (4)")));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv1d(randn({2, 2, 9}), randn({2, 3, 3}));
               }),
               HasSubstr("conv1d: expected input with 3 channels (weight [2, 3, 3], groups 1), got "
@@ -216,26 +210,26 @@ TEST(ConvErrors, NameTheOpAndTheShapes) {
 
 TEST(ConvErrors, TransposedConvolution) {
   Tensor w = randn({4, 2, 3, 3});
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv_transpose2d(randn({1, 3, 5, 5}), w);
               }),
               HasSubstr("conv_transpose2d: expected input with 4 channels (weight [4, 2, 3, 3], "
                         "groups 1), got input [1, 3, 5, 5]"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv_transpose2d(randn({1, 4, 1, 1}), w, {}, 1, 2);
               }),
               HasSubstr("conv_transpose2d: output size (-1, -1) is not positive"));
   EXPECT_THAT(
-      message_of([&] {
+      error_message([&] {
         F::conv_transpose2d(randn({1, 4, 5, 5}), w, {}, 2, 0, 2);
       }),
       HasSubstr("output_padding (2, 2) must be non-negative and smaller than either stride"));
   EXPECT_THAT(
-      message_of([&] {
+      error_message([&] {
         F::conv_transpose2d(randn({1, 4, 5, 5}), w, {}, 1, 0, 0, 3);
       }),
       HasSubstr("weight [4, 2, 3, 3] has 4 input channels, which groups 3 does not divide"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::conv_transpose2d(randn({1, 4, 5, 5}), w, {}, 0);
               }),
               HasSubstr("conv_transpose2d: stride must be positive"));

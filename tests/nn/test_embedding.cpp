@@ -8,21 +8,15 @@
 #include <sstream>
 
 #include "nn/stats.h"
+#include "testing/errors.h"
 
 namespace nabla::nn {
 namespace {
 
+using ::nabla::testing::error_message;
+
 using ::testing::HasSubstr;
 using testing::stats_of;
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(Embedding, InitIsStandardNormalWithAZeroPaddingRow) {
   manual_seed(9);
@@ -38,8 +32,8 @@ TEST(Embedding, InitIsStandardNormalWithAZeroPaddingRow) {
   os << emb;
   EXPECT_EQ(os.str(), "Embedding(1000, 100, padding_idx=999)");
   EXPECT_EQ(Embedding(10, 3).repr(), "Embedding(10, 3)");
-  EXPECT_THAT(message_of([] { Embedding(10, 3, 10); }), HasSubstr("padding_idx 10"));
-  EXPECT_THAT(message_of([] { Embedding(10, 3, -11); }), HasSubstr("padding_idx -11"));
+  EXPECT_THAT(error_message([] { Embedding(10, 3, 10); }), HasSubstr("padding_idx 10"));
+  EXPECT_THAT(error_message([] { Embedding(10, 3, -11); }), HasSubstr("padding_idx -11"));
 }
 
 TEST(Embedding, LooksUpRowsAndSkipsThePaddingGradient) {

@@ -7,21 +7,15 @@
 #include <cmath>
 
 #include "nn/stats.h"
+#include "testing/errors.h"
 
 namespace nabla::nn::init {
 namespace {
 
+using ::nabla::testing::error_message;
+
 using nn::testing::stats_of;
 using ::testing::HasSubstr;
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 double max_abs(const Tensor& t) {
   return stats_of(t).max_abs;
@@ -41,7 +35,7 @@ TEST(Init, CalculateGainMatchesPyTorch) {
   EXPECT_DOUBLE_EQ(calculate_gain("leaky_relu"), 1.4141428569978354);
   EXPECT_DOUBLE_EQ(calculate_gain("leaky_relu", 0.2), 1.3867504905630728);
   EXPECT_DOUBLE_EQ(calculate_gain("selu"), 0.75);
-  EXPECT_THAT(message_of([] { calculate_gain("swish"); }),
+  EXPECT_THAT(error_message([] { calculate_gain("swish"); }),
               HasSubstr("unsupported nonlinearity 'swish'"));
 }
 
@@ -49,7 +43,7 @@ TEST(Init, FansOfLinearAndConvWeights) {
   EXPECT_EQ(calculate_fan_in_and_fan_out(empty({30, 20})), (std::pair<int64_t, int64_t>{20, 30}));
   EXPECT_EQ(calculate_fan_in_and_fan_out(empty({64, 32, 3, 3})),
             (std::pair<int64_t, int64_t>{288, 576}));
-  EXPECT_THAT(message_of([] { calculate_fan_in_and_fan_out(empty({5})); }),
+  EXPECT_THAT(error_message([] { calculate_fan_in_and_fan_out(empty({5})); }),
               HasSubstr("fewer than 2 dimensions"));
 }
 
@@ -66,7 +60,7 @@ TEST(Init, KaimingUniformBoundAndStd) {
   const double bound_out = std::sqrt(3.0) * calculate_gain("leaky_relu", 0.2) / std::sqrt(2304.0);
   EXPECT_LE(max_abs(w), bound_out);
   EXPECT_GT(max_abs(w), 0.999 * bound_out);
-  EXPECT_THAT(message_of([&] { kaiming_uniform_(w, 0.0, "fan_avg"); }),
+  EXPECT_THAT(error_message([&] { kaiming_uniform_(w, 0.0, "fan_avg"); }),
               HasSubstr("mode 'fan_avg' not supported"));
 }
 
@@ -107,7 +101,7 @@ TEST(Init, WorksInPlaceOnParameters) {
   EXPECT_EQ(p.to_vector(), std::vector<double>(12, 5.0));
   uniform_(p, -1.0, 1.0);
   EXPECT_LE(max_abs(p), 1.0);
-  EXPECT_THAT(message_of([] { uniform_(empty({2}, kInt64)); }), HasSubstr("floating-point"));
+  EXPECT_THAT(error_message([] { uniform_(empty({2}, kInt64)); }), HasSubstr("floating-point"));
 }
 
 }  // namespace

@@ -8,21 +8,15 @@
 #include <cmath>
 
 #include "nn/stats.h"
+#include "testing/errors.h"
 
 namespace nabla::nn {
 namespace {
 
+using ::nabla::testing::error_message;
+
 using ::testing::HasSubstr;
 using testing::stats_of;
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 double max_abs(const Tensor& t) {
   return stats_of(t).max_abs;
@@ -52,7 +46,7 @@ TEST(Linear, ForwardIsXWtPlusB) {
   EXPECT_EQ(lin(randn({5, 6, 3})).shape(), (Shape{5, 6, 2}));
   sum(y).backward();
   EXPECT_TRUE(allclose(lin.bias.grad(), full({2}, 4.0)));
-  EXPECT_THAT(message_of([&] { lin(randn({4, 5})); }), HasSubstr("linear"));
+  EXPECT_THAT(error_message([&] { lin(randn({4, 5})); }), HasSubstr("linear"));
 }
 
 TEST(IdentityAndFlatten, Shapes) {
@@ -111,9 +105,9 @@ TEST(Dropout, GradientIsTheMaskTimesTheScale) {
 }
 
 TEST(Dropout, RejectsPOutsideZeroOne) {
-  EXPECT_THAT(message_of([] { Dropout(1.5); }), HasSubstr("between 0 and 1, but got 1.5"));
-  EXPECT_THAT(message_of([] { F::dropout(ones({2}), -0.1); }), HasSubstr("dropout"));
-  EXPECT_THAT(message_of([] { F::dropout(ones({2}, kInt64), 0.1); }),
+  EXPECT_THAT(error_message([] { Dropout(1.5); }), HasSubstr("between 0 and 1, but got 1.5"));
+  EXPECT_THAT(error_message([] { F::dropout(ones({2}), -0.1); }), HasSubstr("dropout"));
+  EXPECT_THAT(error_message([] { F::dropout(ones({2}, kInt64), 0.1); }),
               HasSubstr("dropout: expected a floating-point input, got int64"));
   EXPECT_EQ(Dropout().options.p(), 0.5);
 }
@@ -127,8 +121,8 @@ TEST(Sequential, ChainsAndIndexes) {
   EXPECT_EQ(seq->at<Linear>(0), lin);
   Tensor x = randn({4, 3});
   EXPECT_TRUE(allclose((*seq)(x), (*lin)(x).flatten()));
-  EXPECT_THAT(message_of([&] { seq->at<Linear>(1); }), HasSubstr("child 1 is a Flatten"));
-  EXPECT_THAT(message_of([&] { seq->ptr(2); }), HasSubstr("index 2 out of range"));
+  EXPECT_THAT(error_message([&] { seq->at<Linear>(1); }), HasSubstr("child 1 is a Flatten"));
+  EXPECT_THAT(error_message([&] { seq->ptr(2); }), HasSubstr("index 2 out of range"));
   Sequential from_list(std::vector<std::shared_ptr<Module>>{lin, std::make_shared<Identity>()});
   EXPECT_EQ(from_list.named_children()[1].first, "1");
 }

@@ -6,8 +6,12 @@
 
 #include <sstream>
 
+#include "testing/errors.h"
+
 namespace nabla::nn {
 namespace {
+
+using ::nabla::testing::error_message;
 
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -16,15 +20,6 @@ std::vector<std::string> names_of(const std::vector<NamedTensor>& entries) {
   std::vector<std::string> out;
   for (const auto& [name, t] : entries) out.push_back(name);
   return out;
-}
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
 }
 
 std::shared_ptr<Sequential> make_mlp() {
@@ -81,14 +76,14 @@ TEST(Module, OwnEntriesComeBeforeChildren) {
 TEST(Module, RegistrationChecks) {
   Module m;
   m.register_parameter("w", zeros({2}));
-  EXPECT_THAT(message_of([&] { m.register_buffer("w", zeros({2})); }),
+  EXPECT_THAT(error_message([&] { m.register_buffer("w", zeros({2})); }),
               HasSubstr("'w' is already the name"));
-  EXPECT_THAT(message_of([&] { m.register_parameter("a.b", zeros({2})); }),
+  EXPECT_THAT(error_message([&] { m.register_parameter("a.b", zeros({2})); }),
               HasSubstr("must not contain '.'"));
-  EXPECT_THAT(message_of([&] { m.register_module("", std::make_shared<Identity>()); }),
+  EXPECT_THAT(error_message([&] { m.register_module("", std::make_shared<Identity>()); }),
               HasSubstr("must not be empty"));
   Tensor leaf = ones({2}).requires_grad_();
-  EXPECT_THAT(message_of([&] { m.register_parameter("v", leaf * 2.0); }),
+  EXPECT_THAT(error_message([&] { m.register_parameter("v", leaf * 2.0); }),
               HasSubstr("must be a leaf"));
   // A registered parameter requires grad unless told otherwise.
   EXPECT_TRUE(m.named_parameters()[0].second.requires_grad());
@@ -170,7 +165,7 @@ TEST(Module, StrictLoadListsEveryProblemAndLoadsNothing) {
   broken.set("extra.weight", zeros({1}));  // unexpected
   broken.set("3.1.bias", zeros({1}));      // unexpected
 
-  const std::string msg = message_of([&] { model->load_state_dict(broken); });
+  const std::string msg = error_message([&] { model->load_state_dict(broken); });
   EXPECT_THAT(msg, HasSubstr("load_state_dict"));
   EXPECT_THAT(msg, HasSubstr("Missing key(s) in state_dict: \"0.bias\", \"3.0.bias\""));
   EXPECT_THAT(msg, HasSubstr("Unexpected key(s) in state_dict: \"extra.weight\", \"3.1.bias\""));
@@ -244,7 +239,7 @@ TEST(Module, ToFloat64ConvertsInPlace) {
   EXPECT_EQ(y.dtype(), kFloat64);
   sum(y).backward();
   EXPECT_EQ(block->fc->weight.grad().dtype(), kFloat64);
-  EXPECT_THAT(message_of([&] { block->to(kInt64); }), HasSubstr("floating-point"));
+  EXPECT_THAT(error_message([&] { block->to(kInt64); }), HasSubstr("floating-point"));
 }
 
 TEST(Module, DefaultForwardSaysTheModuleTakesOtherInputs) {
@@ -253,8 +248,8 @@ TEST(Module, DefaultForwardSaysTheModuleTakesOtherInputs) {
     using Module::forward;
   };
   PairLoss loss;
-  EXPECT_THAT(message_of([&] { loss(zeros({2})); }), HasSubstr("PairLoss: forward"));
-  EXPECT_THAT(message_of([&] { loss.named_modules(); }), HasSubstr("std::shared_ptr"));
+  EXPECT_THAT(error_message([&] { loss(zeros({2})); }), HasSubstr("PairLoss: forward"));
+  EXPECT_THAT(error_message([&] { loss.named_modules(); }), HasSubstr("std::shared_ptr"));
 }
 
 TEST(Module, ApplyVisitsChildrenThenSelf) {

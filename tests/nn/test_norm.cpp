@@ -11,23 +11,17 @@
 #include <functional>
 #include <sstream>
 
+#include "testing/errors.h"
 #include "testing/oracle.h"
 
 namespace nabla::nn {
 namespace {
 
+using ::nabla::testing::error_message;
+
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::IsEmpty;
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 std::string repr_of(const Module& m) {
   std::ostringstream os;
@@ -314,81 +308,81 @@ TEST(NormPrinting, AsPyTorch) {
 
 TEST(NormErrors, WrongChannelCount) {
   BatchNorm2d bn(16);
-  EXPECT_EQ(message_of([&] {
+  EXPECT_EQ(error_message([&] {
               bn(randn({8, 3, 32, 32}));
             }),
             "batch_norm: expected 16 channels (running_mean [16]), got input [8, 3, 32, 32]");
   BatchNorm2d untracked(BatchNormOptions(16).track_running_stats(false));
-  EXPECT_EQ(message_of([&] {
+  EXPECT_EQ(error_message([&] {
               untracked(randn({2, 3, 4, 4}));
             }),
             "batch_norm: expected 16 channels (weight [16]), got input [2, 3, 4, 4]");
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 GroupNorm(2, 6)(randn({2, 4, 3}));
               }),
               HasSubstr("group_norm: expected 6 channels (weight [6]), got input [2, 4, 3]"));
   InstanceNorm2d in(InstanceNormOptions(3).affine(true));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 in(randn({2, 4, 3, 3}));
               }),
               HasSubstr("match num_features (3), but got: 4"));
 }
 
 TEST(NormErrors, WrongRank) {
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 BatchNorm2d(3)(randn({2, 3, 4}));
               }),
               HasSubstr("BatchNorm2d: expected 4D input (got 3D input"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 BatchNorm1d(3)(randn({2, 3, 4, 4}));
               }),
               HasSubstr("BatchNorm1d: expected 2D or 3D input (got 4D input"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::local_response_norm(randn({2, 3}), 2);
               }),
               HasSubstr("local_response_norm: expected 3D or higher"));
 }
 
 TEST(NormErrors, NormalizedShapeMustMatchTrailingDims) {
-  EXPECT_EQ(message_of([&] {
+  EXPECT_EQ(error_message([&] {
               F::layer_norm(randn({2, 3}), {4});
             }),
             "layer_norm: given normalized_shape=[4], expected input with shape [*, 4], but got "
             "input of size [2, 3]");
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 LayerNorm({3, 4})(randn({2, 4, 3}));
               }),
               HasSubstr("expected input with shape [*, 3, 4]"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::layer_norm(randn({2, 3}), {3}, ones({4}));
               }),
               HasSubstr("layer_norm: expected weight of shape [3], got [4]"));
 }
 
 TEST(NormErrors, ChannelsMustDivideIntoGroups) {
-  EXPECT_EQ(message_of([&] {
+  EXPECT_EQ(error_message([&] {
               F::group_norm(randn({2, 6, 4}), 4);
             }),
             "group_norm: expected number of channels in input to be divisible by num_groups, but "
             "got input of shape [2, 6, 4] and num_groups=4");
-  EXPECT_THAT(message_of([&] { GroupNorm(4, 6); }),
+  EXPECT_THAT(error_message([&] { GroupNorm(4, 6); }),
               HasSubstr("GroupNorm: num_channels (6) must be divisible by num_groups (4)"));
 }
 
 TEST(NormErrors, OneValuePerChannelInTraining) {
   BatchNorm1d bn(3);
-  EXPECT_EQ(message_of([&] {
+  EXPECT_EQ(error_message([&] {
               bn(randn({1, 3}));
             }),
             "batch_norm: Expected more than 1 value per channel when training, got input size "
             "[1, 3]");
   bn.eval();
   EXPECT_EQ(bn(randn({1, 3})).shape(), (Shape{1, 3}));  // eval normalises one sample fine
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::instance_norm(randn({2, 3, 1, 1}));
               }),
               HasSubstr("Expected more than 1 spatial element when training"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::batch_norm(randn({4, 3}), {}, {}, {}, {}, false);
               }),
               HasSubstr("running_mean and running_var must be defined when not training"));

@@ -9,7 +9,7 @@
 #include <limits>
 #include <sstream>
 
-#include "core/expect_error.h"
+#include "testing/errors.h"
 
 namespace nabla::nn {
 namespace {

@@ -11,22 +11,16 @@
 #include <vector>
 
 #include "nn/stats.h"
+#include "testing/errors.h"
 
 namespace nabla::nn {
 namespace {
 
+using ::nabla::testing::error_message;
+
 using ::testing::ElementsAreArray;
 using ::testing::HasSubstr;
 using testing::stats_of;
-
-std::string message_of(const std::function<void()>& fn) {
-  try {
-    fn();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
 
 TEST(VisionModules, PrintAsPyTorch) {
   EXPECT_EQ(Upsample(UpsampleOptions().scale_factor({2})).repr(),
@@ -166,101 +160,104 @@ TEST(VisionOps, LargeInputsMatchTheFormulas) {
 
 TEST(VisionErrors, PadNamesTheOpAndShapes) {
   Tensor x = zeros({1, 2, 3, 4});
-  std::string m = message_of([&] { F::pad(x, {1, 0, 3, 0}, "reflect"); });
+  std::string m = error_message([&] { F::pad(x, {1, 0, 3, 0}, "reflect"); });
   EXPECT_THAT(m, HasSubstr("pad:"));
   EXPECT_THAT(m, HasSubstr("reflect padding (3, 0)"));
   EXPECT_THAT(m, HasSubstr("size 3"));
   EXPECT_THAT(m, HasSubstr("[1, 2, 3, 4]"));
-  EXPECT_THAT(message_of([&] { F::pad(x, {4, 0}, "reflect"); }), HasSubstr("[1, 2, 3, 4]"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] { F::pad(x, {4, 0}, "reflect"); }), HasSubstr("[1, 2, 3, 4]"));
+  EXPECT_THAT(error_message([&] {
                 F::pad(zeros({2, 3, 4}), {4, 0}, "reflect");
               }),
               HasSubstr("less than its size 4"));
-  m = message_of([&] { F::pad(x, {1, 2, 3}); });
+  m = error_message([&] { F::pad(x, {1, 2, 3}); });
   EXPECT_THAT(m, HasSubstr("pad: padding length must be divisible by 2"));
   EXPECT_THAT(m, HasSubstr("[1, 2, 3]"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::pad(x, {1, 1, 1, 1, 1, 1, 1, 1, 1, 1});
               }),
               HasSubstr("padding length too large"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] {
                 F::pad(x, {1, 1, 1, 1, 1, 1}, "replicate");
               }),
               HasSubstr("6 values"));
-  EXPECT_THAT(message_of([&] { F::pad(zeros({5}), {1, 1}, "replicate"); }), HasSubstr("[5]"));
-  EXPECT_THAT(message_of([&] { F::pad(x, {-3, -2}); }), HasSubstr("negative output size"));
-  EXPECT_THAT(message_of([&] { F::pad(x, {1, 1}, "circular"); }), HasSubstr("circular"));
-  EXPECT_THAT(message_of([&] {
+  EXPECT_THAT(error_message([&] { F::pad(zeros({5}), {1, 1}, "replicate"); }), HasSubstr("[5]"));
+  EXPECT_THAT(error_message([&] { F::pad(x, {-3, -2}); }), HasSubstr("negative output size"));
+  EXPECT_THAT(error_message([&] { F::pad(x, {1, 1}, "circular"); }), HasSubstr("circular"));
+  EXPECT_THAT(error_message([&] {
                 F::pad(x, {1, 1}, "replicate", 2.0);
               }),
               HasSubstr("doesn't take in value"));
-  EXPECT_THAT(message_of([] { ReflectionPad2d({1, 2, 3}); }), HasSubstr("expected 4 values"));
+  EXPECT_THAT(error_message([] { ReflectionPad2d({1, 2, 3}); }), HasSubstr("expected 4 values"));
 }
 
 TEST(VisionErrors, InterpolateNamesTheOpAndShapes) {
-  std::string m = message_of([] { F::interpolate(zeros({1, 2, 3}), {4}, {}, "bilinear"); });
+  std::string m = error_message([] { F::interpolate(zeros({1, 2, 3}), {4}, {}, "bilinear"); });
   EXPECT_THAT(m, HasSubstr("interpolate:"));
   EXPECT_THAT(m, HasSubstr("bilinear mode needs 4-D input"));
   EXPECT_THAT(m, HasSubstr("[1, 2, 3]"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] {
                 F::interpolate(zeros({1, 2, 3, 3}), {4}, {}, "linear");
               }),
               HasSubstr("linear mode needs 3-D input"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] {
                 F::interpolate(zeros({1, 2, 3, 3}), {4}, {2.0});
               }),
               HasSubstr("only one of size or scale_factor"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] {
                 F::interpolate(zeros({1, 2, 3, 3}), {});
               }),
               HasSubstr("either size or scale_factor"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] {
                 F::interpolate(zeros({1, 2, 3, 3}), {4}, {}, "nearest", false);
               }),
               HasSubstr("align_corners"));
-  m = message_of([] { F::interpolate(zeros({1, 2, 3, 3}), {4, 4, 4}); });
+  m = error_message([] { F::interpolate(zeros({1, 2, 3, 3}), {4, 4, 4}); });
   EXPECT_THAT(m, HasSubstr("2 spatial dimensions"));
   EXPECT_THAT(m, HasSubstr("3 values"));
-  EXPECT_THAT(message_of([] { F::interpolate(zeros({2, 3}), {4}); }), HasSubstr("[2, 3]"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] { F::interpolate(zeros({2, 3}), {4}); }), HasSubstr("[2, 3]"));
+  EXPECT_THAT(error_message([] {
                 F::interpolate(zeros({1, 2, 3, 3}), {}, {0.1});
               }),
               HasSubstr("greater than 0"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] {
                 F::interpolate(zeros({1, 2, 3, 3}), {2}, {}, "bicubic");
               }),
               HasSubstr("bicubic"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] {
                 Upsample(UpsampleOptions().size({4}).scale_factor({2.0}))(zeros({1, 1, 2, 2}));
               }),
               HasSubstr("only one of size or scale_factor"));
 }
 
 TEST(VisionErrors, ShuffleAndDropout) {
-  std::string m = message_of([] { F::pixel_shuffle(zeros({1, 6, 2, 2}), 2); });
+  std::string m = error_message([] { F::pixel_shuffle(zeros({1, 6, 2, 2}), 2); });
   EXPECT_THAT(m, HasSubstr("pixel_shuffle:"));
   EXPECT_THAT(m, HasSubstr("channels 6"));
   EXPECT_THAT(m, HasSubstr("[1, 6, 2, 2]"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] {
                 PixelShuffle(3)(zeros({1, 8, 2, 2}));
               }),
               HasSubstr("upscale_factor² = 9"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] {
                 F::pixel_shuffle(zeros({6, 2}), 2);
               }),
               HasSubstr("at least 3 dimensions"));
-  EXPECT_THAT(message_of([] {
+  EXPECT_THAT(error_message([] {
                 F::pixel_shuffle(zeros({1, 4, 2, 2}), 0);
               }),
               HasSubstr("positive upscale_factor"));
-  m = message_of([] { F::pixel_unshuffle(zeros({1, 6, 3, 4}), 2); });
+  m = error_message([] { F::pixel_unshuffle(zeros({1, 6, 3, 4}), 2); });
   EXPECT_THAT(m, HasSubstr("pixel_unshuffle:"));
   EXPECT_THAT(m, HasSubstr("[1, 6, 3, 4]"));
-  EXPECT_THAT(message_of([] { F::channel_shuffle(zeros({1, 5, 2}), 2); }), HasSubstr("channels 5"));
-  EXPECT_THAT(message_of([] { F::dropout2d(zeros({3}), 0.5); }),
+  EXPECT_THAT(error_message([] {
+                F::channel_shuffle(zeros({1, 5, 2}), 2);
+              }),
+              HasSubstr("channels 5"));
+  EXPECT_THAT(error_message([] { F::dropout2d(zeros({3}), 0.5); }),
               HasSubstr("dropout2d: feature dropout requires at least 2 dimensions"));
-  EXPECT_THAT(message_of([] { F::dropout2d(zeros({1, 3}), 1.5); }), HasSubstr("1.5"));
-  EXPECT_THAT(message_of([] { Dropout2d(-0.1); }), HasSubstr("Dropout2d"));
+  EXPECT_THAT(error_message([] { F::dropout2d(zeros({1, 3}), 1.5); }), HasSubstr("1.5"));
+  EXPECT_THAT(error_message([] { Dropout2d(-0.1); }), HasSubstr("Dropout2d"));
 }
 
 }  // namespace

@@ -10,142 +10,150 @@
 #include <string>
 #include <vector>
 
+#include "testing/errors.h"
+
 namespace nabla {
 namespace {
 
-using ::testing::HasSubstr;
+using ::nabla::testing::error_message;
 
-// The message of the nabla::Error that f throws; fails the test if none.
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no nabla::Error was thrown";
-  return "";
-}
+using ::testing::HasSubstr;
 
 Tensor idx(std::vector<int64_t> values, const Shape& shape = {}) {
   return tensor(values, shape);
 }
 
 TEST(IndexErrors, CatNamesMismatchedShapes) {
-  const std::string m = error_of([] { cat({zeros({2, 3}), zeros({2, 4})}, 0); });
+  const std::string m = error_message([] { cat({zeros({2, 3}), zeros({2, 4})}, 0); });
   EXPECT_THAT(m, HasSubstr("cat:"));
   EXPECT_THAT(m, HasSubstr("[2, 3]"));
   EXPECT_THAT(m, HasSubstr("[2, 4]"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 cat({zeros({2, 3}), zeros({2, 3, 1})}, 0);
               }),
               HasSubstr("same number of dimensions"));
-  EXPECT_THAT(error_of([] { cat({}, 0); }), HasSubstr("non-empty"));
-  EXPECT_THAT(error_of([] { cat({zeros({2}), zeros({2}, kFloat64)}, 0); }), HasSubstr("cat"));
-  EXPECT_THAT(error_of([] { cat({zeros({2, 3})}, 2); }), HasSubstr("cat"));
-  EXPECT_THAT(error_of([] { cat({scalar_tensor(1.0)}, 0); }), HasSubstr("zero-dimensional"));
+  EXPECT_THAT(error_message([] { cat({}, 0); }), HasSubstr("non-empty"));
+  EXPECT_THAT(error_message([] { cat({zeros({2}), zeros({2}, kFloat64)}, 0); }), HasSubstr("cat"));
+  EXPECT_THAT(error_message([] { cat({zeros({2, 3})}, 2); }), HasSubstr("cat"));
+  EXPECT_THAT(error_message([] { cat({scalar_tensor(1.0)}, 0); }), HasSubstr("zero-dimensional"));
 }
 
 TEST(IndexErrors, StackNamesBothShapes) {
-  const std::string m = error_of([] { stack({zeros({2, 3}), zeros({2, 3}), zeros({3, 2})}); });
+  const std::string m = error_message([] { stack({zeros({2, 3}), zeros({2, 3}), zeros({3, 2})}); });
   EXPECT_THAT(m, HasSubstr("stack:"));
   EXPECT_THAT(m, HasSubstr("[3, 2] at entry 2"));
 }
 
 TEST(IndexErrors, SplitAndChunkArguments) {
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 split(zeros({5}), std::vector<int64_t>{2, 2});
               }),
               HasSubstr("sum to 5"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 split(zeros({5}), std::vector<int64_t>{6, -1});
               }),
               HasSubstr("non-negative"));
-  EXPECT_THAT(error_of([] { split(zeros({5}), 0); }), HasSubstr("split_size can only be 0"));
-  EXPECT_THAT(error_of([] { split(zeros({5}), -2); }), HasSubstr("non-negative"));
-  EXPECT_THAT(error_of([] { chunk(zeros({5}), 0); }), HasSubstr("greater than 0"));
-  EXPECT_THAT(error_of([] { split(zeros({5}), 2, 1); }), HasSubstr("split"));
+  EXPECT_THAT(error_message([] { split(zeros({5}), 0); }), HasSubstr("split_size can only be 0"));
+  EXPECT_THAT(error_message([] { split(zeros({5}), -2); }), HasSubstr("non-negative"));
+  EXPECT_THAT(error_message([] { chunk(zeros({5}), 0); }), HasSubstr("greater than 0"));
+  EXPECT_THAT(error_message([] { split(zeros({5}), 2, 1); }), HasSubstr("split"));
 }
 
 TEST(IndexErrors, GatherIndexOutOfRangeNamesIndexAndSize) {
-  const std::string m = error_of([] { gather(zeros({2, 3}), 1, idx({0, 5}, {1, 2})); });
+  const std::string m = error_message([] { gather(zeros({2, 3}), 1, idx({0, 5}, {1, 2})); });
   EXPECT_THAT(m, HasSubstr("gather"));
   EXPECT_THAT(m, HasSubstr("index 5"));
   EXPECT_THAT(m, HasSubstr("size 3"));
-  EXPECT_THAT(error_of([] { gather(zeros({2, 3}), 1, idx({-1}, {1, 1})); }), HasSubstr("index -1"));
+  EXPECT_THAT(error_message([] {
+                gather(zeros({2, 3}), 1, idx({-1}, {1, 1}));
+              }),
+              HasSubstr("index -1"));
 }
 
 TEST(IndexErrors, GatherIndexShapeAndDtype) {
-  EXPECT_THAT(error_of([] { gather(zeros({2, 3}), 1, zeros({1, 1})); }), HasSubstr("int64"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] { gather(zeros({2, 3}), 1, zeros({1, 1})); }), HasSubstr("int64"));
+  EXPECT_THAT(error_message([] {
                 gather(zeros({2, 3}), 1, idx({1}));
               }),
               HasSubstr("as many dimensions"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 gather(zeros({2, 3}), 1, idx({0, 0, 0}, {3, 1}));
               }),
               HasSubstr("no larger than the input [2, 3]"));
-  EXPECT_THAT(error_of([] { gather(zeros({2, 3}), 2, idx({0}, {1, 1})); }), HasSubstr("gather"));
+  EXPECT_THAT(error_message([] {
+                gather(zeros({2, 3}), 2, idx({0}, {1, 1}));
+              }),
+              HasSubstr("gather"));
 }
 
 TEST(IndexErrors, ScatterAddChecks) {
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 scatter_add(zeros({2, 3}), 1, idx({3}, {1, 1}), zeros({1, 1}));
               }),
               HasSubstr("index 3 is out of bounds for dimension 1 with size 3"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 scatter_add(zeros({2, 3}), 1, idx({0, 0}, {1, 2}), zeros({1, 1}));
               }),
               HasSubstr("no larger than src [1, 1]"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 scatter_add(zeros({2, 3}), 0, idx({0, 0}, {1, 2}), zeros({1, 2}, kFloat64));
               }),
               HasSubstr("scatter_add"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 scatter_add(zeros({2, 3}), 0, zeros({1, 2}), zeros({1, 2}));
               }),
               HasSubstr("int64"));
 }
 
 TEST(IndexErrors, IndexSelectChecks) {
-  const std::string m = error_of([] { index_select(zeros({2, 3}), 1, idx({0, 3})); });
+  const std::string m = error_message([] { index_select(zeros({2, 3}), 1, idx({0, 3})); });
   EXPECT_THAT(m, HasSubstr("index_select"));
   EXPECT_THAT(m, HasSubstr("index 3"));
   EXPECT_THAT(m, HasSubstr("size 3"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 index_select(zeros({2, 3}), 1, idx({0, 1}, {1, 2}));
               }),
               HasSubstr("0-D or 1-D"));
-  EXPECT_THAT(error_of([] { index_select(zeros({2, 3}), 0, zeros({1})); }), HasSubstr("int64"));
+  EXPECT_THAT(error_message([] {
+                index_select(zeros({2, 3}), 0, zeros({1}));
+              }),
+              HasSubstr("int64"));
 }
 
 TEST(IndexErrors, MaskedFillChecks) {
-  EXPECT_THAT(error_of([] { masked_fill(zeros({2, 3}), zeros({2, 3}), 1.0); }), HasSubstr("uint8"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
+                masked_fill(zeros({2, 3}), zeros({2, 3}), 1.0);
+              }),
+              HasSubstr("uint8"));
+  EXPECT_THAT(error_message([] {
                 masked_fill(zeros({2, 3}), zeros({2, 4}, kUInt8), 1.0);
               }),
               HasSubstr("masked_fill"));
 }
 
 TEST(IndexErrors, OneHotChecks) {
-  EXPECT_THAT(error_of([] { one_hot(idx({-1, 2})); }), HasSubstr("non-negative, got -1"));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] { one_hot(idx({-1, 2})); }), HasSubstr("non-negative, got -1"));
+  EXPECT_THAT(error_message([] {
                 one_hot(idx({1, 5}), 3);
               }),
               HasSubstr("class value 5 is out of range for num_classes 3"));
-  EXPECT_THAT(error_of([] { one_hot(idx({}, {0})); }), HasSubstr("empty"));
-  EXPECT_THAT(error_of([] { one_hot(zeros({2})); }), HasSubstr("int64"));
-  EXPECT_THAT(error_of([] { one_hot(idx({1}), -3); }), HasSubstr("num_classes"));
+  EXPECT_THAT(error_message([] { one_hot(idx({}, {0})); }), HasSubstr("empty"));
+  EXPECT_THAT(error_message([] { one_hot(zeros({2})); }), HasSubstr("int64"));
+  EXPECT_THAT(error_message([] { one_hot(idx({1}), -3); }), HasSubstr("num_classes"));
 }
 
 TEST(IndexErrors, EmbeddingChecks) {
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 embedding(zeros({3, 2}), idx({0, 3}));
               }),
               HasSubstr("index 3 is out of range for 3 embeddings"));
-  EXPECT_THAT(error_of([] { embedding(zeros({3, 2}), idx({-2})); }), HasSubstr("index -2"));
-  EXPECT_THAT(error_of([] { embedding(zeros({3, 2}), idx({0}), 3); }), HasSubstr("padding_idx 3"));
-  EXPECT_THAT(error_of([] { embedding(zeros({3}), idx({0})); }), HasSubstr("2-D"));
-  EXPECT_THAT(error_of([] { embedding(zeros({3, 2}), zeros({1})); }), HasSubstr("int64"));
+  EXPECT_THAT(error_message([] { embedding(zeros({3, 2}), idx({-2})); }), HasSubstr("index -2"));
+  EXPECT_THAT(error_message([] {
+                embedding(zeros({3, 2}), idx({0}), 3);
+              }),
+              HasSubstr("padding_idx 3"));
+  EXPECT_THAT(error_message([] { embedding(zeros({3}), idx({0})); }), HasSubstr("2-D"));
+  EXPECT_THAT(error_message([] { embedding(zeros({3, 2}), zeros({1})); }), HasSubstr("int64"));
 }
 
 TEST(IndexBehaviour, OneHotValuesAndEmptyWithCount) {

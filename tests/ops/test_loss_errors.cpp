@@ -7,21 +7,15 @@
 #include <cmath>
 #include <functional>
 
+#include "testing/errors.h"
+
 namespace nabla {
 namespace {
 
+using ::nabla::testing::error_message;
+
 using ::testing::AllOf;
 using ::testing::HasSubstr;
-
-// The message of the nabla::Error f throws ("" when it throws none).
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 bool all_finite(const Tensor& t) {
   for (double v : t.to_vector())
@@ -44,38 +38,38 @@ TEST(LossErrors, BadReductionIsNamed) {
       {"kl_div", [&] { kl_div(a, p, "avg"); }},
   };
   for (const auto& [name, call] : calls)
-    EXPECT_THAT(error_of(call), AllOf(HasSubstr(name), HasSubstr("'avg'"))) << name;
+    EXPECT_THAT(error_message(call), AllOf(HasSubstr(name), HasSubstr("'avg'"))) << name;
 }
 
 TEST(LossErrors, BatchmeanIsKlDivsAlone) {
   Tensor a = randn({3, 4}), p = rand({3, 4});
-  EXPECT_THAT(error_of([&] { mse_loss(a, p, "batchmean"); }), HasSubstr("'batchmean'"));
+  EXPECT_THAT(error_message([&] { mse_loss(a, p, "batchmean"); }), HasSubstr("'batchmean'"));
   Tensor loss = kl_div(a, p, "batchmean");
   EXPECT_NEAR(loss.item<float>(), sum(kl_div(a, p, "none")).item<float>() / 3, 1e-5);
 }
 
 TEST(LossErrors, TargetShapeMismatchNamesBothShapes) {
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 mse_loss(randn({3, 4}), randn({4, 3}));
               }),
               AllOf(HasSubstr("mse_loss"), HasSubstr("[4, 3]"), HasSubstr("[3, 4]")));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 l1_loss(randn({3, 1}), randn({3}));
               }),
               AllOf(HasSubstr("l1_loss"), HasSubstr("[3]"), HasSubstr("[3, 1]")));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 nll_loss(randn({3, 5}), tensor(std::vector<int64_t>{0, 1, 2, 3}));
               }),
               AllOf(HasSubstr("nll_loss"), HasSubstr("[4]"), HasSubstr("[3, 5]")));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 cross_entropy(randn({2, 5, 3}), randint(0, 5, {2, 4}));
               }),
               AllOf(HasSubstr("cross_entropy"), HasSubstr("[2, 4]"), HasSubstr("[2, 5, 3]")));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 cross_entropy(randn({3, 5}), rand({3, 4}));
               }),
               AllOf(HasSubstr("cross_entropy"), HasSubstr("[3, 4]"), HasSubstr("[3, 5]")));
-  EXPECT_THAT(error_of([] {
+  EXPECT_THAT(error_message([] {
                 binary_cross_entropy(rand({2, 3}), rand({3, 2}));
               }),
               AllOf(HasSubstr("binary_cross_entropy"), HasSubstr("[3, 2]"), HasSubstr("[2, 3]")));
@@ -83,11 +77,11 @@ TEST(LossErrors, TargetShapeMismatchNamesBothShapes) {
 
 TEST(LossErrors, ClassIndexOutOfRange) {
   Tensor x = randn({3, 5});
-  EXPECT_THAT(error_of([&] {
+  EXPECT_THAT(error_message([&] {
                 nll_loss(x, tensor(std::vector<int64_t>{0, 7, 2}));
               }),
               AllOf(HasSubstr("nll_loss"), HasSubstr("target 7"), HasSubstr("5 classes")));
-  EXPECT_THAT(error_of([&] {
+  EXPECT_THAT(error_message([&] {
                 cross_entropy(x, tensor(std::vector<int64_t>{0, -1, 2}));
               }),
               AllOf(HasSubstr("cross_entropy"), HasSubstr("target -1")));
@@ -95,26 +89,27 @@ TEST(LossErrors, ClassIndexOutOfRange) {
   Tensor big = full({50000}, 1, kInt64);
   Tensor bad = tensor(std::vector<int64_t>{9});
   big.narrow(0, 41234, 1).copy_(bad);
-  EXPECT_THAT(error_of([&] { cross_entropy(randn({50000, 5}), big); }), HasSubstr("target 9"));
+  EXPECT_THAT(error_message([&] { cross_entropy(randn({50000, 5}), big); }), HasSubstr("target 9"));
 }
 
 TEST(LossErrors, BadTargetsAndWeights) {
   Tensor x = randn({3, 5});
-  EXPECT_THAT(error_of([&] { nll_loss(x, rand({3})); }),
+  EXPECT_THAT(error_message([&] { nll_loss(x, rand({3})); }),
               AllOf(HasSubstr("nll_loss"), HasSubstr("int64"), HasSubstr("float32")));
   Tensor t = tensor(std::vector<int64_t>{0, 1, 2});
-  EXPECT_THAT(error_of([&] { nll_loss(x, t, ones({4})); }),
+  EXPECT_THAT(error_message([&] { nll_loss(x, t, ones({4})); }),
               AllOf(HasSubstr("nll_loss"), HasSubstr("5"), HasSubstr("[4]")));
-  EXPECT_THAT(error_of([&] { cross_entropy(x, t, {}, -100, "mean", 1.5); }),
+  EXPECT_THAT(error_message([&] { cross_entropy(x, t, {}, -100, "mean", 1.5); }),
               AllOf(HasSubstr("label_smoothing"), HasSubstr("1.5")));
-  EXPECT_THAT(error_of([&] {
+  EXPECT_THAT(error_message([&] {
                 binary_cross_entropy(rand({3, 4}), rand({3, 4}), ones({3}));
               }),
               AllOf(HasSubstr("weight"), HasSubstr("[3]"), HasSubstr("[3, 4]")));
-  EXPECT_THAT(error_of([&] { smooth_l1_loss(x, x, "mean", -1.0); }), HasSubstr("beta"));
-  EXPECT_THAT(error_of([&] { gelu(x, "fast"); }), AllOf(HasSubstr("gelu"), HasSubstr("'fast'")));
-  EXPECT_THAT(error_of([&] { softmax(x, 2); }), HasSubstr("softmax"));
-  EXPECT_THAT(error_of([] { relu(tensor(std::vector<int64_t>{1, -2})); }), HasSubstr("relu"));
+  EXPECT_THAT(error_message([&] { smooth_l1_loss(x, x, "mean", -1.0); }), HasSubstr("beta"));
+  EXPECT_THAT(error_message([&] { gelu(x, "fast"); }),
+              AllOf(HasSubstr("gelu"), HasSubstr("'fast'")));
+  EXPECT_THAT(error_message([&] { softmax(x, 2); }), HasSubstr("softmax"));
+  EXPECT_THAT(error_message([] { relu(tensor(std::vector<int64_t>{1, -2})); }), HasSubstr("relu"));
 }
 
 TEST(LossErrors, AllTargetsIgnoredGivesNanMean) {
