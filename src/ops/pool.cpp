@@ -6,6 +6,7 @@
 
 #include <string>
 
+#include "nabla/ops/reduce.h"
 #include "ops/internal.h"
 
 namespace nabla {
@@ -186,6 +187,12 @@ Tensor avg_pool(const Tensor& x, const PoolCall& c, bool count_include_pad,
 Tensor adaptive_avg_pool(const Tensor& x, Size2 output_size, const char* op, int spatial_dims) {
   Tensor x4 = as_4d(x, op, spatial_dims);
   check_output_size(output_size, op, x, spatial_dims);
+  if (output_size == Size2(1, 1) && x4.is_floating_point()) {
+    // Global average pooling is a mean over the plane: the reduction kernel
+    // reads each plane as one contiguous run, where the adaptive kernel works
+    // out a window per output (as PyTorch also turns this case into a mean).
+    return from_4d(mean(x4, {2, 3}, true), x, spatial_dims);
+  }
   Tensor y = empty_on(x4, {x4.size(0), x4.size(1), output_size.h, output_size.w});
   backend_of(x4).adaptive_avg_pool2d(y, x4);
   if (auto node = record<AdaptiveAvgPool2dBackward>({x4}, {&y})) node->input_shape = x4.shape();
