@@ -34,13 +34,10 @@ void check_index_dtype(const Tensor& index, const char* op, const char* arg) {
               index.dtype());
 }
 
-// The smallest and largest element of a non-empty int64 tensor, read on the
-// host. (Not through ReduceOp::Min: the CPU reduce seeds int64 minima with a
-// value that does not survive its round trip through double.)
+// The smallest and largest element of a non-empty int64 tensor, reduced on
+// its own device (no copy of the whole tensor to the host).
 std::pair<int64_t, int64_t> index_range(const Tensor& t) {
-  const std::vector<int64_t> v = t.to_vector_as<int64_t>();
-  const auto [lo, hi] = std::minmax_element(v.begin(), v.end());
-  return {*lo, *hi};
+  return {min(t).item<int64_t>(), max(t).item<int64_t>()};
 }
 
 // 1-D tensors of size 0 are skipped by cat, as in PyTorch (so a list may
