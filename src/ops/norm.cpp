@@ -38,8 +38,17 @@ Shape ncl_shape(const Tensor& x) {
 
 // A contiguous copy of a small tensor, so the node keeps its values even when
 // the original (a running statistic) is updated in place later.
-Tensor snapshot(const Tensor& t) {
-  return t.detach().contiguous().clone();
+Tensor snapshot(const Tensor& t) { return t.detach().clone(); }
+
+// The gradient buffers of a normalisation backward: dx (N, C, L) and dγ, dβ
+// (C), each only where its input wants a gradient.
+struct NormGrads {
+  Tensor dx, dw, db;
+};
+NormGrads norm_grads(const Node& node, const Tensor& dy, const Shape& ncl) {
+  return {node.needs_input_grad(0) ? empty_on(dy, ncl) : Tensor(),
+          node.needs_input_grad(1) ? empty_on(dy, {ncl[1]}) : Tensor(),
+          node.needs_input_grad(2) ? empty_on(dy, {ncl[1]}) : Tensor()};
 }
 
 // x̂ = (x − μ)·rstd   y = γ·x̂ + β   sums over the M = N·L values of channel c
@@ -55,9 +64,7 @@ struct BatchNormBackward final : Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     Tensor xv = x.unpack(*this), w = weight.unpack(*this);
     Tensor dy = g[0].reshape(ncl).contiguous();
-    Tensor dx = needs_input_grad(0) ? empty_on(dy, ncl) : Tensor();
-    Tensor dw = needs_input_grad(1) ? empty_on(dy, {ncl[1]}) : Tensor();
-    Tensor db = needs_input_grad(2) ? empty_on(dy, {ncl[1]}) : Tensor();
+    auto [dx, dw, db] = norm_grads(*this, dy, ncl);
     backend_of(dy).batch_norm_backward(dx, dw, db, dy, xv, mean.unpack(*this), rstd.unpack(*this),
                                        w, training);
     return {dx.defined() ? dx.view(input_shape) : dx, dw, db};
@@ -80,9 +87,7 @@ struct GroupStatsBackward : Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     Tensor xv = x.unpack(*this), w = weight.unpack(*this);
     Tensor dy = g[0].reshape(ncl).contiguous();
-    Tensor dx = needs_input_grad(0) ? empty_on(dy, ncl) : Tensor();
-    Tensor dw = needs_input_grad(1) ? empty_on(dy, {ncl[1]}) : Tensor();
-    Tensor db = needs_input_grad(2) ? empty_on(dy, {ncl[1]}) : Tensor();
+    auto [dx, dw, db] = norm_grads(*this, dy, ncl);
     backend_of(dy).group_norm_backward(dx, dw, db, dy, xv, mean.unpack(*this), rstd.unpack(*this),
                                        w, groups);
     return {dx.defined() ? dx.view(input_shape) : dx, dw.defined() ? dw.view(weight_shape) : dw,
