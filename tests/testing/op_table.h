@@ -35,7 +35,9 @@ struct In {
       : shape(std::move(shape)), draw(draw), high(high) {}
   // The input is handed over as a transposed view (non-contiguous).
   In& transposed() { transpose = true; return *this; }
-  // The input takes part in the gradient check and the backward comparison.
+  // The input takes no part in the gradient check and the backward
+  // comparison. Needed for a float input of a case whose output carries no
+  // gradient (argmax compared as .double()): PyTorch gives that input none.
   In& no_grad() { differentiable = false; return *this; }
 
   Shape shape;
@@ -51,7 +53,10 @@ struct OpCase {
   std::vector<In> inputs;
   std::function<Tensor(const Args&)> fn;
   double tolerance = 1.0;  // scales the comparison tolerances for noisier ops
-  bool gradcheck = true;   // false only where finite differences are meaningless
+  // false only where finite differences are meaningless (index outputs, a
+  // gradient that is zero by definition); such a case still gets the PyTorch
+  // comparison, and no gradient-check test is instantiated for it.
+  bool gradcheck = true;
 };
 
 // Each op family's test file registers its cases at start-up:
