@@ -306,3 +306,15 @@ TEST(Tensor, RandomFillInPlace) {
 
 }  // namespace
 }  // namespace nabla
+
+namespace nabla {
+namespace {
+
+// Out-of-range floats wrap modulo 256 on the way to uint8, as in PyTorch.
+TEST(Tensor, FloatToUInt8WrapsAsPyTorch) {
+  Tensor x = tensor({300.0, -1.0, 255.9, -256.5});
+  EXPECT_EQ(x.to(kUInt8).to_vector_as<uint8_t>(), (std::vector<uint8_t>{44, 255, 255, 0}));
+}
+
+}  // namespace
+}  // namespace nabla

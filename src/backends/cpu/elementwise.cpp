@@ -44,14 +44,15 @@ void binary_loop(const Tensor& out, const Tensor& x, const Tensor& y, F f) {
       for (int64_t i = 0; i < n; ++i) o[i] = static_cast<O>(f(av, A(b[i])));
     } else {
       for (int64_t i = 0; i < n; ++i)
-        at<O>(p[0], s[0], i) =
-            static_cast<O>(f(A(at<T>(p[1], s[1], i)), A(at<T>(p[2], s[2], i))));
+        at<O>(p[0], s[0], i) = static_cast<O>(f(A(at<T>(p[1], s[1], i)), A(at<T>(p[2], s[2], i))));
     }
   });
 }
 
 template <class T>
-T sigmoid(T v) { return T(1) / (T(1) + std::exp(-v)); }
+T sigmoid(T v) {
+  return T(1) / (T(1) + std::exp(-v));
+}
 
 constexpr double kSqrt1_2 = 0.70710678118654752440;
 constexpr double kSqrt2OverPi = 0.79788456080286535588;
@@ -62,44 +63,65 @@ void unary_typed(UnaryOp op, const Tensor& out, const Tensor& x, double a_, doub
   using A = acc_t<T>;
   const A a = static_cast<A>(a_), b = static_cast<A>(b_);
   switch (op) {
-    case UnaryOp::Neg: return unary_loop<T>(out, x, [](A v) { return -v; });
-    case UnaryOp::Exp: return unary_loop<T>(out, x, [](A v) { return std::exp(v); });
-    case UnaryOp::Log: return unary_loop<T>(out, x, [](A v) { return std::log(v); });
-    case UnaryOp::Sqrt: return unary_loop<T>(out, x, [](A v) { return std::sqrt(v); });
-    case UnaryOp::Rsqrt: return unary_loop<T>(out, x, [](A v) { return A(1) / std::sqrt(v); });
-    case UnaryOp::Abs: return unary_loop<T>(out, x, [](A v) { return std::abs(v); });
-    case UnaryOp::Sign: return unary_loop<T>(out, x, [](A v) { return A((v > 0) - (v < 0)); });
-    case UnaryOp::Reciprocal: return unary_loop<T>(out, x, [](A v) { return A(1) / v; });
-    case UnaryOp::Relu: return unary_loop<T>(out, x, [](A v) { return v > 0 ? v : A(0); });
-    case UnaryOp::Sigmoid: return unary_loop<T>(out, x, [](A v) { return sigmoid(v); });
-    case UnaryOp::Tanh: return unary_loop<T>(out, x, [](A v) { return std::tanh(v); });
-    case UnaryOp::AddScalar: return unary_loop<T>(out, x, [a](A v) { return v + a; });
-    case UnaryOp::MulScalar: return unary_loop<T>(out, x, [a](A v) { return v * a; });
+    case UnaryOp::Neg:
+      return unary_loop<T>(out, x, [](A v) { return -v; });
+    case UnaryOp::Exp:
+      return unary_loop<T>(out, x, [](A v) { return std::exp(v); });
+    case UnaryOp::Log:
+      return unary_loop<T>(out, x, [](A v) { return std::log(v); });
+    case UnaryOp::Sqrt:
+      return unary_loop<T>(out, x, [](A v) { return std::sqrt(v); });
+    case UnaryOp::Rsqrt:
+      return unary_loop<T>(out, x, [](A v) { return A(1) / std::sqrt(v); });
+    case UnaryOp::Abs:
+      return unary_loop<T>(out, x, [](A v) { return std::abs(v); });
+    case UnaryOp::Sign:
+      return unary_loop<T>(out, x, [](A v) { return A((v > 0) - (v < 0)); });
+    case UnaryOp::Reciprocal:
+      return unary_loop<T>(out, x, [](A v) { return A(1) / v; });
+    case UnaryOp::Relu:
+      return unary_loop<T>(out, x, [](A v) { return v > 0 ? v : A(0); });
+    case UnaryOp::Sigmoid:
+      return unary_loop<T>(out, x, [](A v) { return sigmoid(v); });
+    case UnaryOp::Tanh:
+      return unary_loop<T>(out, x, [](A v) { return std::tanh(v); });
+    case UnaryOp::AddScalar:
+      return unary_loop<T>(out, x, [a](A v) { return v + a; });
+    case UnaryOp::MulScalar:
+      return unary_loop<T>(out, x, [a](A v) { return v * a; });
     case UnaryOp::PowScalar:
       if (a_ == 2.0) return unary_loop<T>(out, x, [](A v) { return v * v; });
       return unary_loop<T>(out, x, [a](A v) { return std::pow(v, a); });
-    case UnaryOp::RPowScalar: return unary_loop<T>(out, x, [a](A v) { return std::pow(a, v); });
+    case UnaryOp::RPowScalar:
+      return unary_loop<T>(out, x, [a](A v) { return std::pow(a, v); });
     case UnaryOp::Clamp:
       return unary_loop<T>(out, x, [a, b](A v) { return v < a ? a : (v > b ? b : v); });
-    case UnaryOp::LeakyRelu: return unary_loop<T>(out, x, [a](A v) { return v > 0 ? v : a * v; });
+    case UnaryOp::LeakyRelu:
+      return unary_loop<T>(out, x, [a](A v) { return v > 0 ? v : a * v; });
     case UnaryOp::Elu:
       return unary_loop<T>(out, x, [a](A v) { return v > 0 ? v : a * std::expm1(v); });
     case UnaryOp::Softplus:
-      return unary_loop<T>(out, x, [a, b](A v) {
-        return v * a > b ? v : std::log1p(std::exp(v * a)) / a;
-      });
+      return unary_loop<T>(out, x,
+                           [a, b](A v) { return v * a > b ? v : std::log1p(std::exp(v * a)) / a; });
     case UnaryOp::Gelu:
-      return unary_loop<T>(out, x, [](A v) { return v * A(0.5) * (A(1) + std::erf(v * A(kSqrt1_2))); });
+      return unary_loop<T>(out, x,
+                           [](A v) { return v * A(0.5) * (A(1) + std::erf(v * A(kSqrt1_2))); });
     case UnaryOp::GeluTanh:
       return unary_loop<T>(out, x, [](A v) {
         return A(0.5) * v * (A(1) + std::tanh(A(kSqrt2OverPi) * (v + A(0.044715) * v * v * v)));
       });
-    case UnaryOp::Silu: return unary_loop<T>(out, x, [](A v) { return v * sigmoid(v); });
-    case UnaryOp::Erf: return unary_loop<T>(out, x, [](A v) { return std::erf(v); });
-    case UnaryOp::Log1p: return unary_loop<T>(out, x, [](A v) { return std::log1p(v); });
-    case UnaryOp::Expm1: return unary_loop<T>(out, x, [](A v) { return std::expm1(v); });
-    case UnaryOp::Sin: return unary_loop<T>(out, x, [](A v) { return std::sin(v); });
-    case UnaryOp::Cos: return unary_loop<T>(out, x, [](A v) { return std::cos(v); });
+    case UnaryOp::Silu:
+      return unary_loop<T>(out, x, [](A v) { return v * sigmoid(v); });
+    case UnaryOp::Erf:
+      return unary_loop<T>(out, x, [](A v) { return std::erf(v); });
+    case UnaryOp::Log1p:
+      return unary_loop<T>(out, x, [](A v) { return std::log1p(v); });
+    case UnaryOp::Expm1:
+      return unary_loop<T>(out, x, [](A v) { return std::expm1(v); });
+    case UnaryOp::Sin:
+      return unary_loop<T>(out, x, [](A v) { return std::sin(v); });
+    case UnaryOp::Cos:
+      return unary_loop<T>(out, x, [](A v) { return std::cos(v); });
   }
   NABLA_FAIL("unary: unknown op ", static_cast<int>(op));
 }
@@ -118,21 +140,36 @@ void binary_typed(BinaryOp op, const Tensor& out, const Tensor& x, const Tensor&
     case BinaryOp::Sub:
       if (a_ == 1.0) return arith([](A u, A v) { return u - v; });
       return arith([a](A u, A v) { return u - a * v; });
-    case BinaryOp::Mul: return arith([](A u, A v) { return u * v; });
-    case BinaryOp::Div: return arith([](A u, A v) { return u / v; });
-    case BinaryOp::Pow: return arith([](A u, A v) { return std::pow(u, v); });
-    case BinaryOp::Maximum: return arith([](A u, A v) { return u != u || u > v ? u : v; });
-    case BinaryOp::Minimum: return arith([](A u, A v) { return u != u || u < v ? u : v; });
-    case BinaryOp::Eq: return cmp([](A u, A v) { return u == v; });
-    case BinaryOp::Ne: return cmp([](A u, A v) { return u != v; });
-    case BinaryOp::Lt: return cmp([](A u, A v) { return u < v; });
-    case BinaryOp::Le: return cmp([](A u, A v) { return u <= v; });
-    case BinaryOp::Gt: return cmp([](A u, A v) { return u > v; });
-    case BinaryOp::Ge: return cmp([](A u, A v) { return u >= v; });
-    case BinaryOp::ReluBackward: return arith([](A dy, A v) { return v > 0 ? dy : A(0); });
-    case BinaryOp::SigmoidBackward: return arith([](A dy, A s) { return dy * s * (A(1) - s); });
-    case BinaryOp::TanhBackward: return arith([](A dy, A t) { return dy * (A(1) - t * t); });
-    case BinaryOp::LeakyReluBackward: return arith([a](A dy, A v) { return v > 0 ? dy : a * dy; });
+    case BinaryOp::Mul:
+      return arith([](A u, A v) { return u * v; });
+    case BinaryOp::Div:
+      return arith([](A u, A v) { return u / v; });
+    case BinaryOp::Pow:
+      return arith([](A u, A v) { return std::pow(u, v); });
+    case BinaryOp::Maximum:
+      return arith([](A u, A v) { return u != u || u > v ? u : v; });
+    case BinaryOp::Minimum:
+      return arith([](A u, A v) { return u != u || u < v ? u : v; });
+    case BinaryOp::Eq:
+      return cmp([](A u, A v) { return u == v; });
+    case BinaryOp::Ne:
+      return cmp([](A u, A v) { return u != v; });
+    case BinaryOp::Lt:
+      return cmp([](A u, A v) { return u < v; });
+    case BinaryOp::Le:
+      return cmp([](A u, A v) { return u <= v; });
+    case BinaryOp::Gt:
+      return cmp([](A u, A v) { return u > v; });
+    case BinaryOp::Ge:
+      return cmp([](A u, A v) { return u >= v; });
+    case BinaryOp::ReluBackward:
+      return arith([](A dy, A v) { return v > 0 ? dy : A(0); });
+    case BinaryOp::SigmoidBackward:
+      return arith([](A dy, A s) { return dy * s * (A(1) - s); });
+    case BinaryOp::TanhBackward:
+      return arith([](A dy, A t) { return dy * (A(1) - t * t); });
+    case BinaryOp::LeakyReluBackward:
+      return arith([a](A dy, A v) { return v > 0 ? dy : a * dy; });
     case BinaryOp::EluBackward:
       return arith([a](A dy, A v) { return v > 0 ? dy : dy * a * std::exp(v); });
     case BinaryOp::SoftplusBackward:
@@ -163,6 +200,17 @@ void binary_typed(BinaryOp op, const Tensor& out, const Tensor& x, const Tensor&
 
 }  // namespace
 
+// Converts one element. A float going to uint8 passes through int64 and
+// wraps modulo 256 as in PyTorch (300 → 44, −1 → 255); a direct cast of an
+// out-of-range float to uint8 is undefined behaviour in C++.
+template <class D, class S>
+D convert(S v) {
+  if constexpr (std::is_same_v<D, uint8_t> && std::is_floating_point_v<S>)
+    return static_cast<D>(static_cast<int64_t>(v));
+  else
+    return static_cast<D>(v);
+}
+
 void CpuBackend::copy(const Tensor& dst, const Tensor& src) {
   NABLA_DISPATCH_ALL(dst.dtype(), "copy", [&] {
     using D = scalar_t;
@@ -172,9 +220,9 @@ void CpuBackend::copy(const Tensor& dst, const Tensor& src) {
         if (s[0] == sizeof(D) && s[1] == sizeof(S)) {
           D* d = reinterpret_cast<D*>(p[0]);
           const S* a = reinterpret_cast<const S*>(p[1]);
-          for (int64_t i = 0; i < n; ++i) d[i] = static_cast<D>(a[i]);
+          for (int64_t i = 0; i < n; ++i) d[i] = convert<D>(a[i]);
         } else {
-          for (int64_t i = 0; i < n; ++i) at<D>(p[0], s[0], i) = static_cast<D>(at<S>(p[1], s[1], i));
+          for (int64_t i = 0; i < n; ++i) at<D>(p[0], s[0], i) = convert<D>(at<S>(p[1], s[1], i));
         }
       });
     });
