@@ -4,7 +4,6 @@
 #include <benchmark/benchmark.h>
 #include <cblas.h>
 #include <dnnl.h>
-
 #include <nabla/nabla.h>
 
 namespace {

@@ -1,10 +1,10 @@
 // Trains a small MLP to tell two interleaved spirals apart, printing the
 // loss as it falls and the accuracy at the end.
 //   ./build/examples/train_spirals [epochs]
+#include <nabla/nabla.h>
+
 #include <cstdio>
 #include <cstdlib>
-
-#include <nabla/nabla.h>
 
 using namespace nabla;
 
@@ -26,7 +26,8 @@ int main(int argc, char** argv) {
     optimizer.zero_grad();
     loss.backward();
     optimizer.step();
-    if (epoch == 1 || epoch % 25 == 0) std::printf("epoch %4d  loss %.4f\n", epoch, loss.item<float>());
+    if (epoch == 1 || epoch % 25 == 0)
+      std::printf("epoch %4d  loss %.4f\n", epoch, loss.item<float>());
   }
 
   NoGradGuard no_grad;

@@ -1,6 +1,8 @@
 // The one include of nabla.
 #pragma once
 
+#include "nabla/autograd/grad_mode.h"
+#include "nabla/autograd/node.h"
 #include "nabla/core/allocator.h"
 #include "nabla/core/device.h"
 #include "nabla/core/dtype.h"
@@ -10,22 +12,8 @@
 #include "nabla/core/state_dict.h"
 #include "nabla/core/storage.h"
 #include "nabla/core/tensor.h"
-
-#include "nabla/autograd/grad_mode.h"
-#include "nabla/autograd/node.h"
-
-#include "nabla/ops/activation.h"
-#include "nabla/ops/conv.h"
-#include "nabla/ops/elementwise.h"
-#include "nabla/ops/factory.h"
-#include "nabla/ops/index.h"
-#include "nabla/ops/linalg.h"
-#include "nabla/ops/loss.h"
-#include "nabla/ops/norm.h"
-#include "nabla/ops/pool.h"
-#include "nabla/ops/reduce.h"
-#include "nabla/ops/vision.h"
-
+#include "nabla/data/synthetic.h"
+#include "nabla/io/safetensors.h"
 #include "nabla/nn/activation.h"
 #include "nabla/nn/conv.h"
 #include "nabla/nn/dropout.h"
@@ -39,7 +27,17 @@
 #include "nabla/nn/pool.h"
 #include "nabla/nn/sequential.h"
 #include "nabla/nn/vision.h"
-
+#include "nabla/ops/activation.h"
+#include "nabla/ops/conv.h"
+#include "nabla/ops/elementwise.h"
+#include "nabla/ops/factory.h"
+#include "nabla/ops/index.h"
+#include "nabla/ops/linalg.h"
+#include "nabla/ops/loss.h"
+#include "nabla/ops/norm.h"
+#include "nabla/ops/pool.h"
+#include "nabla/ops/reduce.h"
+#include "nabla/ops/vision.h"
 #include "nabla/optim/adadelta.h"
 #include "nabla/optim/adagrad.h"
 #include "nabla/optim/adam.h"
@@ -48,7 +46,3 @@
 #include "nabla/optim/optimizer.h"
 #include "nabla/optim/rmsprop.h"
 #include "nabla/optim/sgd.h"
-
-#include "nabla/io/safetensors.h"
-
-#include "nabla/data/synthetic.h"

@@ -18,7 +18,9 @@ struct NodeTask {
 };
 
 struct NewestFirst {
-  bool operator()(const Node* a, const Node* b) const { return a->sequence_nr() < b->sequence_nr(); }
+  bool operator()(const Node* a, const Node* b) const {
+    return a->sequence_nr() < b->sequence_nr();
+  }
 };
 
 void accumulate(Tensor& slot, Tensor g) {
@@ -94,8 +96,10 @@ std::vector<Tensor> execute(const std::vector<Edge>& root_edges, const std::vect
     }
     for (auto& r : node->retained()) {
       if (auto impl = r.tensor.lock()) {
-        if (!impl->grad) impl->grad = task.grads[r.output_nr].clone().impl_ptr();
-        else Tensor(impl->grad).add_(task.grads[r.output_nr]);
+        if (!impl->grad)
+          impl->grad = task.grads[r.output_nr].clone().impl_ptr();
+        else
+          Tensor(impl->grad).add_(task.grads[r.output_nr]);
       }
     }
 
@@ -150,8 +154,10 @@ std::vector<Tensor> grad(const std::vector<Tensor>& outputs, const std::vector<T
   std::vector<Tensor> gs = grad_outputs;
   if (gs.empty()) {
     for (const Tensor& o : outputs) {
-      NABLA_CHECK(o.numel() == 1, "autograd::grad: grad_outputs can be implicit only for "
-                  "one-element outputs, got shape ", o.shape());
+      NABLA_CHECK(o.numel() == 1,
+                  "autograd::grad: grad_outputs can be implicit only for "
+                  "one-element outputs, got shape ",
+                  o.shape());
       Tensor one = Tensor::empty(o.shape(), TensorOptions(o.dtype()).device(o.device()));
       one.fill_(1.0);
       gs.push_back(one);

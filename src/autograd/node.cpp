@@ -43,9 +43,10 @@ Tensor SavedTensor::unpack(const Node& owner) const {
               "retain_graph=true to the first backward to keep them.");
   if (data_.defined()) {
     NABLA_CHECK(data_.version() == saved_version_, owner.name(), ": a tensor of shape ",
-                data_.shape(), " saved for the gradient computation was modified by an in-place "
-                "operation: it is at version ", data_.version(), ", expected version ",
-                saved_version_);
+                data_.shape(),
+                " saved for the gradient computation was modified by an in-place "
+                "operation: it is at version ",
+                data_.version(), ", expected version ", saved_version_);
   }
   return data_;
 }

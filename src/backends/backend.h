@@ -14,21 +14,33 @@ namespace nabla::backends {
 
 // out = f(x), elementwise. Parameters a, b as noted.
 enum class UnaryOp : uint8_t {
-  Neg, Exp, Log, Sqrt, Rsqrt, Abs, Sign, Reciprocal,
-  Relu, Sigmoid, Tanh,
-  AddScalar,  // x + a
-  MulScalar,  // x * a
-  PowScalar,  // x ^ a
-  RPowScalar, // a ^ x
-  Clamp,      // min(max(x, a), b)
-  LeakyRelu,  // x > 0 ? x : a·x
-  Elu,        // x > 0 ? x : a·(eˣ − 1)
-  Softplus,   // log(1 + e^(a·x)) / a, linear above threshold b
-  Gelu,       // x·Φ(x) (exact, erf)
-  GeluTanh,   // tanh approximation
-  Silu,       // x·σ(x)
+  Neg,
+  Exp,
+  Log,
+  Sqrt,
+  Rsqrt,
+  Abs,
+  Sign,
+  Reciprocal,
+  Relu,
+  Sigmoid,
+  Tanh,
+  AddScalar,   // x + a
+  MulScalar,   // x * a
+  PowScalar,   // x ^ a
+  RPowScalar,  // a ^ x
+  Clamp,       // min(max(x, a), b)
+  LeakyRelu,   // x > 0 ? x : a·x
+  Elu,         // x > 0 ? x : a·(eˣ − 1)
+  Softplus,    // log(1 + e^(a·x)) / a, linear above threshold b
+  Gelu,        // x·Φ(x) (exact, erf)
+  GeluTanh,    // tanh approximation
+  Silu,        // x·σ(x)
   Erf,
-  Log1p, Expm1, Sin, Cos,
+  Log1p,
+  Expm1,
+  Sin,
+  Cos,
 };
 
 // out = f(x, y), elementwise over views of one shape (broadcasting is done
@@ -37,8 +49,17 @@ enum class UnaryOp : uint8_t {
 enum class BinaryOp : uint8_t {
   Add,  // x + a·y
   Sub,  // x − a·y
-  Mul, Div, Pow, Maximum, Minimum,
-  Eq, Ne, Lt, Le, Gt, Ge,
+  Mul,
+  Div,
+  Pow,
+  Maximum,
+  Minimum,
+  Eq,
+  Ne,
+  Lt,
+  Le,
+  Gt,
+  Ge,
   ReluBackward,       // dy · (y > 0)            y: relu input
   SigmoidBackward,    // dy · s(1 − s)           y: sigmoid output
   TanhBackward,       // dy · (1 − t²)           y: tanh output
@@ -61,16 +82,16 @@ class Backend {
   virtual void copy(const Tensor& dst, const Tensor& src) = 0;
   virtual void fill(const Tensor& dst, double value) = 0;
   virtual void unary(UnaryOp op, const Tensor& out, const Tensor& x, double a, double b) = 0;
-  virtual void binary(BinaryOp op, const Tensor& out, const Tensor& x, const Tensor& y,
-                      double a, double b) = 0;
+  virtual void binary(BinaryOp op, const Tensor& out, const Tensor& x, const Tensor& y, double a,
+                      double b) = 0;
   // out = cond ? x : y (cond u8); all of out's shape.
   virtual void where(const Tensor& out, const Tensor& cond, const Tensor& x, const Tensor& y) = 0;
   // out has x's shape with the reduced dims of size 1 (keepdim form).
   virtual void reduce(ReduceOp op, const Tensor& out, const Tensor& x) = 0;
   // Max or min along dim, with the index of the first extremum (i64).
   // values and indices have x's shape with size 1 at dim.
-  virtual void arg_reduce(bool is_max, const Tensor& values, const Tensor& indices,
-                          const Tensor& x, int64_t dim) = 0;
+  virtual void arg_reduce(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& x,
+                          int64_t dim) = 0;
   // C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] for 3-D (batch, rows, cols)
   // views; A or B may have batch stride 0 (broadcast). C is contiguous.
   virtual void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
@@ -142,9 +163,8 @@ class Backend {
   virtual void upsample_bilinear2d(const Tensor& out, const Tensor& x, bool align_corners,
                                    double scale_h, double scale_w) = 0;
   // dx[neighbours of (i, j)] += weight · dy[p, i, j]; accumulates into dx.
-  virtual void upsample_bilinear2d_backward(const Tensor& dx, const Tensor& dy,
-                                            bool align_corners, double scale_h,
-                                            double scale_w) = 0;
+  virtual void upsample_bilinear2d_backward(const Tensor& dx, const Tensor& dy, bool align_corners,
+                                            double scale_h, double scale_w) = 0;
 
   // ---- normalisation (appended by the norm branch)
   // Batch norm over x (N, C, L) contiguous (L = H·W; 1 for (N, C) input):

@@ -85,11 +85,14 @@ Allocator& allocator(DeviceType type) {
   static CachingCpuAllocator cpu;
   if (type == DeviceType::CPU) return g_allocators[0] ? *g_allocators[0] : cpu;
   Allocator* a = g_allocators[static_cast<int>(type)];
-  NABLA_CHECK(a != nullptr, "no allocator for device type CUDA: nabla was built without CUDA "
+  NABLA_CHECK(a != nullptr,
+              "no allocator for device type CUDA: nabla was built without CUDA "
               "or no GPU is available");
   return *a;
 }
 
-void set_allocator(DeviceType type, Allocator* a) { g_allocators[static_cast<int>(type)] = a; }
+void set_allocator(DeviceType type, Allocator* a) {
+  g_allocators[static_cast<int>(type)] = a;
+}
 
 }  // namespace nabla

@@ -7,6 +7,8 @@ namespace nabla {
 Storage::Storage(size_t nbytes, Device device)
     : data_(allocator(device.type).allocate(nbytes)), nbytes_(nbytes), device_(device) {}
 
-Storage::~Storage() { allocator(device_.type).deallocate(data_, nbytes_); }
+Storage::~Storage() {
+  allocator(device_.type).deallocate(data_, nbytes_);
+}
 
 }  // namespace nabla

@@ -6,11 +6,10 @@
 namespace nabla {
 
 Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
-  for (int64_t d : shape)
-    NABLA_CHECK(d >= 0, "empty: negative dimension in shape ", shape);
+  for (int64_t d : shape) NABLA_CHECK(d >= 0, "empty: negative dimension in shape ", shape);
   auto impl = std::make_shared<TensorImpl>();
-  impl->storage = std::make_shared<Storage>(nabla::numel(shape) * itemsize(options.dtype_),
-                                            options.device_);
+  impl->storage =
+      std::make_shared<Storage>(nabla::numel(shape) * itemsize(options.dtype_), options.device_);
   impl->shape = shape;
   impl->strides = contiguous_strides(shape);
   impl->dtype = options.dtype_;
@@ -19,7 +18,9 @@ Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   return t;
 }
 
-int64_t Tensor::size(int64_t dim) const { return impl_->shape[wrap_dim(dim, this->dim(), "size")]; }
+int64_t Tensor::size(int64_t dim) const {
+  return impl_->shape[wrap_dim(dim, this->dim(), "size")];
+}
 
 int64_t Tensor::stride(int64_t dim) const {
   return impl_->strides[wrap_dim(dim, this->dim(), "stride")];
@@ -56,8 +57,10 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
   NABLA_CHECK(requires_grad(), "backward: tensor does not require grad and has no grad_fn");
   Tensor g = gradient;
   if (!g.defined()) {
-    NABLA_CHECK(numel() == 1, "backward: gradient can be implicit only for a one-element "
-                "tensor, this one has shape ", shape());
+    NABLA_CHECK(numel() == 1,
+                "backward: gradient can be implicit only for a one-element "
+                "tensor, this one has shape ",
+                shape());
     g = Tensor::empty(shape(), TensorOptions(dtype()).device(device()));
     g.fill_(1.0);
   }
@@ -66,7 +69,9 @@ void Tensor::backward(const Tensor& gradient, bool retain_graph) const {
   autograd::run_backward({*this}, {g}, retain_graph);
 }
 
-Tensor Tensor::detach() const { return alias(*this, shape(), strides(), storage_offset()); }
+Tensor Tensor::detach() const {
+  return alias(*this, shape(), strides(), storage_offset());
+}
 
 Tensor& Tensor::detach_() {
   impl_->grad_fn.reset();
@@ -75,7 +80,8 @@ Tensor& Tensor::detach_() {
 }
 
 void Tensor::register_post_accumulate_grad_hook(std::function<void(Tensor&)> hook) const {
-  NABLA_CHECK(is_leaf() && requires_grad(), "register_post_accumulate_grad_hook: only leaf "
+  NABLA_CHECK(is_leaf() && requires_grad(),
+              "register_post_accumulate_grad_hook: only leaf "
               "tensors that require grad accumulate gradients");
   impl_->post_accumulate_grad_hooks.push_back(std::move(hook));
 }

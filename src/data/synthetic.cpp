@@ -18,7 +18,8 @@ std::pair<Tensor, Tensor> two_spirals(int64_t n_per_class, double turns, double 
     for (int64_t i = 0; i < n_per_class; ++i) {
       // Radius grows with the angle; the second arm is the first turned by π.
       const double t = static_cast<double>(i) / static_cast<double>(n_per_class);
-      const double angle = t * turns * 2.0 * std::numbers::pi + static_cast<double>(cls) * std::numbers::pi;
+      const double angle =
+          t * turns * 2.0 * std::numbers::pi + static_cast<double>(cls) * std::numbers::pi;
       const double radius = 0.1 + 0.9 * t;
       points.push_back(radius * std::cos(angle) + g.normal(0.0, noise));
       points.push_back(radius * std::sin(angle) + g.normal(0.0, noise));

@@ -90,7 +90,9 @@ Tensor Tensor::to(Device device) const {
 
 // ---- in place
 
-Tensor& Tensor::zero_() { return fill_(0.0); }
+Tensor& Tensor::zero_() {
+  return fill_(0.0);
+}
 
 Tensor& Tensor::fill_(double value) {
   check_inplace(*this, "fill_");
@@ -175,7 +177,9 @@ Tensor& Tensor::normal_(double mean, double std) {
 
 // ---- reading back
 
-std::vector<double> Tensor::to_vector() const { return to_vector_as<double>(); }
+std::vector<double> Tensor::to_vector() const {
+  return to_vector_as<double>();
+}
 
 template <class T>
 std::vector<T> Tensor::to_vector_as() const {
@@ -198,7 +202,9 @@ template double Tensor::item<double>() const;
 template int64_t Tensor::item<int64_t>() const;
 template uint8_t Tensor::item<uint8_t>() const;
 
-double Tensor::item_double() const { return item<double>(); }
+double Tensor::item_double() const {
+  return item<double>();
+}
 
 double Tensor::at(std::initializer_list<int64_t> index) const {
   NABLA_CHECK(static_cast<int64_t>(index.size()) == dim(), "at: ", index.size(),
@@ -386,6 +392,8 @@ std::string Tensor::to_string() const {
   return s + ")";
 }
 
-std::ostream& operator<<(std::ostream& os, const Tensor& t) { return os << t.to_string(); }
+std::ostream& operator<<(std::ostream& os, const Tensor& t) {
+  return os << t.to_string();
+}
 
 }  // namespace nabla

@@ -24,8 +24,7 @@ Tensor binary_kernel(BinaryOp op, const Tensor& a, const Tensor& b, const char* 
   return out;
 }
 
-Tensor unary_kernel(UnaryOp op, const Tensor& x, const char* name, double a = 0.0,
-                    double b = 0.0) {
+Tensor unary_kernel(UnaryOp op, const Tensor& x, const char* name, double a = 0.0, double b = 0.0) {
   check_defined(x, name, "input");
   Tensor out = empty_on(x, x.shape());
   backend_of(x).unary(op, out, x, a, b);
@@ -125,8 +124,23 @@ struct WhereBackward final : Node {
 
 // ---- unary: dx = dy · f'(x), with f' written from x or from y = f(x)
 
-enum class Deriv { Neg, Exp, Log, Sqrt, Rsqrt, Abs, Zero, Reciprocal, PowScalar, RPowScalar,
-                   Log1p, Expm1, Sin, Cos, Erf };
+enum class Deriv {
+  Neg,
+  Exp,
+  Log,
+  Sqrt,
+  Rsqrt,
+  Abs,
+  Zero,
+  Reciprocal,
+  PowScalar,
+  RPowScalar,
+  Log1p,
+  Expm1,
+  Sin,
+  Cos,
+  Erf
+};
 
 struct UnaryBackward final : Node {
   NABLA_NODE(UnaryBackward);
@@ -137,27 +151,39 @@ struct UnaryBackward final : Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     const Tensor& dy = g[0];
     switch (kind) {
-      case Deriv::Neg: return {-dy};
-      case Deriv::Exp: return {dy * y.unpack(*this)};                       // eˣ
-      case Deriv::Log: return {dy / x.unpack(*this)};                       // 1/x
-      case Deriv::Sqrt: return {dy / (y.unpack(*this) * 2.0)};              // 1/(2√x)
-      case Deriv::Rsqrt: {                                                   // −½x^(−3/2)
+      case Deriv::Neg:
+        return {-dy};
+      case Deriv::Exp:
+        return {dy * y.unpack(*this)};  // eˣ
+      case Deriv::Log:
+        return {dy / x.unpack(*this)};  // 1/x
+      case Deriv::Sqrt:
+        return {dy / (y.unpack(*this) * 2.0)};  // 1/(2√x)
+      case Deriv::Rsqrt: {                      // −½x^(−3/2)
         Tensor yv = y.unpack(*this);
         return {dy * yv * yv * yv * -0.5};
       }
-      case Deriv::Abs: return {dy * sign(x.unpack(*this))};                 // sign x
-      case Deriv::Zero: return {zeros_like(dy)};
-      case Deriv::Reciprocal: {                                              // −1/x²
+      case Deriv::Abs:
+        return {dy * sign(x.unpack(*this))};  // sign x
+      case Deriv::Zero:
+        return {zeros_like(dy)};
+      case Deriv::Reciprocal: {  // −1/x²
         Tensor yv = y.unpack(*this);
         return {-(dy * yv * yv)};
       }
-      case Deriv::PowScalar: return {dy * pow(x.unpack(*this), a - 1.0) * a};  // a·xᵃ⁻¹
-      case Deriv::RPowScalar: return {dy * y.unpack(*this) * std::log(a)};     // aˣ ln a
-      case Deriv::Log1p: return {dy / (x.unpack(*this) + 1.0)};                 // 1/(1+x)
-      case Deriv::Expm1: return {dy * (y.unpack(*this) + 1.0)};                 // eˣ
-      case Deriv::Sin: return {dy * cos(x.unpack(*this))};
-      case Deriv::Cos: return {-(dy * sin(x.unpack(*this)))};
-      case Deriv::Erf: {                                                     // 2/√π e^(−x²)
+      case Deriv::PowScalar:
+        return {dy * pow(x.unpack(*this), a - 1.0) * a};  // a·xᵃ⁻¹
+      case Deriv::RPowScalar:
+        return {dy * y.unpack(*this) * std::log(a)};  // aˣ ln a
+      case Deriv::Log1p:
+        return {dy / (x.unpack(*this) + 1.0)};  // 1/(1+x)
+      case Deriv::Expm1:
+        return {dy * (y.unpack(*this) + 1.0)};  // eˣ
+      case Deriv::Sin:
+        return {dy * cos(x.unpack(*this))};
+      case Deriv::Cos:
+        return {-(dy * sin(x.unpack(*this)))};
+      case Deriv::Erf: {  // 2/√π e^(−x²)
         Tensor xv = x.unpack(*this);
         return {dy * exp(-(xv * xv)) * 1.1283791670955126};
       }
@@ -166,8 +192,8 @@ struct UnaryBackward final : Node {
   }
 };
 
-Tensor unary_op(UnaryOp op, Deriv d, const Tensor& x, const char* name, bool save_x,
-                bool save_y, double a = 0.0) {
+Tensor unary_op(UnaryOp op, Deriv d, const Tensor& x, const char* name, bool save_x, bool save_y,
+                double a = 0.0) {
   if (d != Deriv::Zero && d != Deriv::Neg && d != Deriv::Abs) check_floating(x, name);
   Tensor out = unary_kernel(op, x, name, a);
   if (x.is_floating_point()) {
@@ -196,7 +222,9 @@ Tensor add(const Tensor& a, const Tensor& b, double alpha) {
   return out;
 }
 
-Tensor sub(const Tensor& a, const Tensor& b, double alpha) { return add(a, b, -alpha); }
+Tensor sub(const Tensor& a, const Tensor& b, double alpha) {
+  return add(a, b, -alpha);
+}
 
 Tensor mul(const Tensor& a, const Tensor& b) {
   Tensor out = binary_kernel(BinaryOp::Mul, a, b, "mul");
@@ -249,8 +277,12 @@ Tensor extremum(const Tensor& a, const Tensor& b, bool is_max) {
 }
 }  // namespace
 
-Tensor maximum(const Tensor& a, const Tensor& b) { return extremum(a, b, true); }
-Tensor minimum(const Tensor& a, const Tensor& b) { return extremum(a, b, false); }
+Tensor maximum(const Tensor& a, const Tensor& b) {
+  return extremum(a, b, true);
+}
+Tensor minimum(const Tensor& a, const Tensor& b) {
+  return extremum(a, b, false);
+}
 
 // d(x + c) = dy, d(c·x) = c·dy: one node kind serves both through AddBackward
 // and MulBackward would need a tensor; scalars get their own small nodes.
@@ -280,28 +312,48 @@ Tensor mul(const Tensor& a, double b) {
   return out;
 }
 
-Tensor neg(const Tensor& x) { return unary_op(UnaryOp::Neg, Deriv::Neg, x, "neg", false, false); }
-Tensor exp(const Tensor& x) { return unary_op(UnaryOp::Exp, Deriv::Exp, x, "exp", false, true); }
-Tensor log(const Tensor& x) { return unary_op(UnaryOp::Log, Deriv::Log, x, "log", true, false); }
-Tensor sqrt(const Tensor& x) { return unary_op(UnaryOp::Sqrt, Deriv::Sqrt, x, "sqrt", false, true); }
+Tensor neg(const Tensor& x) {
+  return unary_op(UnaryOp::Neg, Deriv::Neg, x, "neg", false, false);
+}
+Tensor exp(const Tensor& x) {
+  return unary_op(UnaryOp::Exp, Deriv::Exp, x, "exp", false, true);
+}
+Tensor log(const Tensor& x) {
+  return unary_op(UnaryOp::Log, Deriv::Log, x, "log", true, false);
+}
+Tensor sqrt(const Tensor& x) {
+  return unary_op(UnaryOp::Sqrt, Deriv::Sqrt, x, "sqrt", false, true);
+}
 Tensor rsqrt(const Tensor& x) {
   return unary_op(UnaryOp::Rsqrt, Deriv::Rsqrt, x, "rsqrt", false, true);
 }
-Tensor abs(const Tensor& x) { return unary_op(UnaryOp::Abs, Deriv::Abs, x, "abs", true, false); }
-Tensor sign(const Tensor& x) { return unary_op(UnaryOp::Sign, Deriv::Zero, x, "sign", false, false); }
+Tensor abs(const Tensor& x) {
+  return unary_op(UnaryOp::Abs, Deriv::Abs, x, "abs", true, false);
+}
+Tensor sign(const Tensor& x) {
+  return unary_op(UnaryOp::Sign, Deriv::Zero, x, "sign", false, false);
+}
 Tensor reciprocal(const Tensor& x) {
   return unary_op(UnaryOp::Reciprocal, Deriv::Reciprocal, x, "reciprocal", false, true);
 }
-Tensor square(const Tensor& x) { return pow(x, 2.0); }
+Tensor square(const Tensor& x) {
+  return pow(x, 2.0);
+}
 Tensor log1p(const Tensor& x) {
   return unary_op(UnaryOp::Log1p, Deriv::Log1p, x, "log1p", true, false);
 }
 Tensor expm1(const Tensor& x) {
   return unary_op(UnaryOp::Expm1, Deriv::Expm1, x, "expm1", false, true);
 }
-Tensor sin(const Tensor& x) { return unary_op(UnaryOp::Sin, Deriv::Sin, x, "sin", true, false); }
-Tensor cos(const Tensor& x) { return unary_op(UnaryOp::Cos, Deriv::Cos, x, "cos", true, false); }
-Tensor erf(const Tensor& x) { return unary_op(UnaryOp::Erf, Deriv::Erf, x, "erf", true, false); }
+Tensor sin(const Tensor& x) {
+  return unary_op(UnaryOp::Sin, Deriv::Sin, x, "sin", true, false);
+}
+Tensor cos(const Tensor& x) {
+  return unary_op(UnaryOp::Cos, Deriv::Cos, x, "cos", true, false);
+}
+Tensor erf(const Tensor& x) {
+  return unary_op(UnaryOp::Erf, Deriv::Erf, x, "erf", true, false);
+}
 
 namespace ops {
 namespace {
@@ -330,8 +382,12 @@ Tensor clamp(const Tensor& x, double min, double max) {
   }
   return out;
 }
-Tensor clamp_min(const Tensor& x, double min) { return clamp(x, min, INFINITY); }
-Tensor clamp_max(const Tensor& x, double max) { return clamp(x, -INFINITY, max); }
+Tensor clamp_min(const Tensor& x, double min) {
+  return clamp(x, min, INFINITY);
+}
+Tensor clamp_max(const Tensor& x, double max) {
+  return clamp(x, -INFINITY, max);
+}
 
 Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_defined(cond, "where", "condition");
@@ -340,8 +396,8 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   check_same_device(cond, a, "where");
   check_same_device(a, b, "where");
   check_same_dtype(a, b, "where");
-  const Shape s = broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(),
-                                   "where");
+  const Shape s =
+      broadcast_shapes(broadcast_shapes(cond.shape(), a.shape(), "where"), b.shape(), "where");
   Tensor out = empty_on(a, s);
   backend_of(a).where(out, broadcast_view(cond, s), broadcast_view(a, s), broadcast_view(b, s));
   if (auto node = record<WhereBackward>({cond, a, b}, {&out})) {
@@ -352,11 +408,11 @@ Tensor where(const Tensor& cond, const Tensor& a, const Tensor& b) {
   return out;
 }
 
-#define NABLA_COMPARISON(NAME, OP)                                                  \
-  Tensor NAME(const Tensor& a, const Tensor& b) {                                   \
-    return binary_kernel(BinaryOp::OP, a, b, #NAME, 1.0, 0.0, true);                \
-  }                                                                                 \
-  Tensor NAME(const Tensor& a, double b) {                                          \
+#define NABLA_COMPARISON(NAME, OP)                                                   \
+  Tensor NAME(const Tensor& a, const Tensor& b) {                                    \
+    return binary_kernel(BinaryOp::OP, a, b, #NAME, 1.0, 0.0, true);                 \
+  }                                                                                  \
+  Tensor NAME(const Tensor& a, double b) {                                           \
     return binary_kernel(BinaryOp::OP, a, scalar_like(a, b), #NAME, 1.0, 0.0, true); \
   }
 NABLA_COMPARISON(eq, Eq)

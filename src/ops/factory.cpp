@@ -53,7 +53,9 @@ Tensor scalar_tensor(double value, TensorOptions options) {
   return full({}, value, options);
 }
 
-Tensor empty(const Shape& shape, TensorOptions options) { return Tensor::empty(shape, options); }
+Tensor empty(const Shape& shape, TensorOptions options) {
+  return Tensor::empty(shape, options);
+}
 
 Tensor full(const Shape& shape, double value, TensorOptions options) {
   const bool requires_grad = options.requires_grad_;
@@ -62,10 +64,16 @@ Tensor full(const Shape& shape, double value, TensorOptions options) {
   if (requires_grad) t.requires_grad_(true);
   return t;
 }
-Tensor zeros(const Shape& shape, TensorOptions options) { return full(shape, 0.0, options); }
-Tensor ones(const Shape& shape, TensorOptions options) { return full(shape, 1.0, options); }
+Tensor zeros(const Shape& shape, TensorOptions options) {
+  return full(shape, 0.0, options);
+}
+Tensor ones(const Shape& shape, TensorOptions options) {
+  return full(shape, 1.0, options);
+}
 
-Tensor arange(double end, TensorOptions options) { return arange(0.0, end, 1.0, options); }
+Tensor arange(double end, TensorOptions options) {
+  return arange(0.0, end, 1.0, options);
+}
 
 Tensor arange(double start, double end, double step, TensorOptions options) {
   NABLA_CHECK(step != 0, "arange: step must be nonzero");
@@ -128,14 +136,28 @@ Tensor randperm(int64_t n, Generator* gen) {
 }
 
 namespace {
-TensorOptions options_of(const Tensor& t) { return TensorOptions(t.dtype()).device(t.device()); }
+TensorOptions options_of(const Tensor& t) {
+  return TensorOptions(t.dtype()).device(t.device());
+}
 }  // namespace
 
-Tensor empty_like(const Tensor& t) { return empty(t.shape(), options_of(t)); }
-Tensor zeros_like(const Tensor& t) { return zeros(t.shape(), options_of(t)); }
-Tensor ones_like(const Tensor& t) { return ones(t.shape(), options_of(t)); }
-Tensor full_like(const Tensor& t, double value) { return full(t.shape(), value, options_of(t)); }
-Tensor rand_like(const Tensor& t, Generator* gen) { return rand(t.shape(), options_of(t), gen); }
-Tensor randn_like(const Tensor& t, Generator* gen) { return randn(t.shape(), options_of(t), gen); }
+Tensor empty_like(const Tensor& t) {
+  return empty(t.shape(), options_of(t));
+}
+Tensor zeros_like(const Tensor& t) {
+  return zeros(t.shape(), options_of(t));
+}
+Tensor ones_like(const Tensor& t) {
+  return ones(t.shape(), options_of(t));
+}
+Tensor full_like(const Tensor& t, double value) {
+  return full(t.shape(), value, options_of(t));
+}
+Tensor rand_like(const Tensor& t, Generator* gen) {
+  return rand(t.shape(), options_of(t), gen);
+}
+Tensor randn_like(const Tensor& t, Generator* gen) {
+  return randn(t.shape(), options_of(t), gen);
+}
 
 }  // namespace nabla

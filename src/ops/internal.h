@@ -19,7 +19,9 @@ using backends::BinaryOp;
 using backends::ReduceOp;
 using backends::UnaryOp;
 
-inline backends::Backend& backend_of(const Tensor& t) { return backends::backend(t.device()); }
+inline backends::Backend& backend_of(const Tensor& t) {
+  return backends::backend(t.device());
+}
 
 // Makes a NodeT the grad_fn of outputs when an input requires grad and grad
 // mode is on; returns it so the op can save what backward needs, or null.
@@ -41,7 +43,9 @@ Tensor broadcast_view(const Tensor& t, const Shape& shape);
 inline Tensor empty_on(const Tensor& t, const Shape& shape, DType dtype) {
   return Tensor::empty(shape, TensorOptions(dtype).device(t.device()));
 }
-inline Tensor empty_on(const Tensor& t, const Shape& shape) { return empty_on(t, shape, t.dtype()); }
+inline Tensor empty_on(const Tensor& t, const Shape& shape) {
+  return empty_on(t, shape, t.dtype());
+}
 
 void check_floating(const Tensor& t, const char* op);
 // In-place writes may not hit a tensor autograd tracks while recording.

@@ -38,7 +38,9 @@ Shape ncl_shape(const Tensor& x) {
 
 // A contiguous copy of a small tensor, so the node keeps its values even when
 // the original (a running statistic) is updated in place later.
-Tensor snapshot(const Tensor& t) { return t.detach().clone(); }
+Tensor snapshot(const Tensor& t) {
+  return t.detach().clone();
+}
 
 // The gradient buffers of a normalisation backward: dx (N, C, L) and dγ, dβ
 // (C), each only where its input wants a gradient.

@@ -105,8 +105,8 @@ Shape infer_shape(const Shape& requested, int64_t numel, const char* op, const S
                 " is invalid for input of shape ", from);
     s[infer] = numel / known;
   }
-  NABLA_CHECK(nabla::numel(s) == numel, op, ": shape ", requested, " is invalid for input of shape ",
-              from, " (", numel, " elements)");
+  NABLA_CHECK(nabla::numel(s) == numel, op, ": shape ", requested,
+              " is invalid for input of shape ", from, " (", numel, " elements)");
   return s;
 }
 
@@ -147,15 +147,18 @@ using namespace ops;
 Tensor Tensor::view(const Shape& shape) const {
   const Shape s = infer_shape(shape, numel(), "view", this->shape());
   Shape st = view_strides(this->shape(), strides(), s);
-  NABLA_CHECK(!st.empty() || s.empty(), "view: shape ", shape, " is not compatible with the "
-              "strides ", strides(), " of input ", this->shape(), "; use reshape()");
+  NABLA_CHECK(!st.empty() || s.empty(), "view: shape ", shape,
+              " is not compatible with the "
+              "strides ",
+              strides(), " of input ", this->shape(), "; use reshape()");
   return record_reshape_like(*this, make_view(*this, s, st, storage_offset()));
 }
 
 Tensor Tensor::reshape(const Shape& shape) const {
   const Shape s = infer_shape(shape, numel(), "reshape", this->shape());
   Shape st = view_strides(this->shape(), strides(), s);
-  if (!st.empty() || s.empty()) return record_reshape_like(*this, make_view(*this, s, st, storage_offset()));
+  if (!st.empty() || s.empty())
+    return record_reshape_like(*this, make_view(*this, s, st, storage_offset()));
   return contiguous().view(s);
 }
 
@@ -241,8 +244,8 @@ Tensor Tensor::expand(const Shape& shape) const {
       target[i] = this->shape()[i - lead];
     }
     NABLA_CHECK(i < lead || this->shape()[i - lead] == target[i] || this->shape()[i - lead] == 1,
-                "expand: the size ", this->shape()[i - lead], " at dimension ", i - lead,
-                " of ", this->shape(), " must be 1 to expand to ", shape);
+                "expand: the size ", this->shape()[i - lead], " at dimension ", i - lead, " of ",
+                this->shape(), " must be 1 to expand to ", shape);
   }
   if (target == this->shape()) return *this;
   Tensor out = broadcast_view(*this, target);

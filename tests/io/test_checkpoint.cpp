@@ -2,10 +2,9 @@
 // through one safetensors file, and training resumed from it follows the
 // same trajectory as training that never stopped.
 #include <gtest/gtest.h>
+#include <nabla/nabla.h>
 
 #include <filesystem>
-
-#include <nabla/nabla.h>
 
 namespace nabla {
 namespace {

@@ -1,6 +1,5 @@
 // End to end: a small MLP learns two spirals with Adam inside the tests.
 #include <gtest/gtest.h>
-
 #include <nabla/nabla.h>
 
 namespace nabla {

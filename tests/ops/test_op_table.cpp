@@ -53,7 +53,8 @@ Evaluated run_nabla(const OpCase& c, const CaseInputs& in) {
     e.grad_output = randn(e.output.shape(), e.output.dtype(), &gen);
     e.output.backward(e.grad_output);
   }
-  for (size_t i = 0; i < c.inputs.size(); ++i) e.grads.push_back(logical_grad(c.inputs[i], in.leaves[i]));
+  for (size_t i = 0; i < c.inputs.size(); ++i)
+    e.grads.push_back(logical_grad(c.inputs[i], in.leaves[i]));
   return e;
 }
 
@@ -99,7 +100,8 @@ TEST_P(OpTableGradcheck, Gradcheck) {
 }
 
 TEST_P(OpTable, MatchesPyTorch) {
-  ASSERT_TRUE(torch_available()) << "PyTorch (python3-torch) is needed: run scripts/install-deps.sh";
+  ASSERT_TRUE(torch_available())
+      << "PyTorch (python3-torch) is needed: run scripts/install-deps.sh";
   const OpCase& c = find_case(GetParam());
   for (DType dtype : {kFloat32, kFloat64}) {
     SCOPED_TRACE(dtype_name(dtype));

@@ -28,8 +28,9 @@ GradcheckResult gradcheck(const std::function<Tensor()>& f, const std::vector<Te
     Tensor leaf = wrt[i];
     NABLA_CHECK(leaf.is_contiguous(), "gradcheck: leaves must be contiguous");
     double* p = leaf.data_ptr<double>();
-    const std::vector<double> ana =
-        analytical[i].defined() ? analytical[i].to_vector() : std::vector<double>(leaf.numel(), 0.0);
+    const std::vector<double> ana = analytical[i].defined()
+                                        ? analytical[i].to_vector()
+                                        : std::vector<double>(leaf.numel(), 0.0);
     for (int64_t j = 0; j < leaf.numel(); ++j) {
       const double saved = p[j];
       p[j] = saved + eps;
@@ -43,8 +44,8 @@ GradcheckResult gradcheck(const std::function<Tensor()>& f, const std::vector<Te
       const double num = (plus - minus) / (2 * eps);
       if (!(std::abs(num - ana[j]) <= atol + rtol * std::abs(num))) {
         std::ostringstream os;
-        os << "input " << i << " (shape " << leaf.shape() << "), element " << j
-           << ": numerical " << num << " vs analytical " << ana[j];
+        os << "input " << i << " (shape " << leaf.shape() << "), element " << j << ": numerical "
+           << num << " vs analytical " << ana[j];
         result.ok = false;
         result.message = os.str();
         return result;

@@ -1,10 +1,10 @@
 // Numerical gradient check in f64 by central differences.
 #pragma once
 
+#include <nabla/nabla.h>
+
 #include <functional>
 #include <string>
-
-#include <nabla/nabla.h>
 
 namespace nabla::testing {
 

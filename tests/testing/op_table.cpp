@@ -18,17 +18,24 @@ bool register_cases(std::vector<OpCase> cases) {
   return true;
 }
 
-const std::vector<OpCase>& all_cases() { return registry(); }
+const std::vector<OpCase>& all_cases() {
+  return registry();
+}
 
 namespace {
 
 Tensor draw(const In& in, const Shape& shape, DType dtype, Generator& gen) {
   switch (in.draw) {
-    case Draw::Normal: return randn(shape, dtype, &gen);
-    case Draw::Positive: return rand(shape, dtype, &gen) + 0.5;
-    case Draw::Unit: return rand(shape, dtype, &gen) * 0.9 + 0.05;
-    case Draw::Index: return randint(0, in.high, shape, kInt64, &gen);
-    case Draw::Mask: return randint(0, 2, shape, kUInt8, &gen);
+    case Draw::Normal:
+      return randn(shape, dtype, &gen);
+    case Draw::Positive:
+      return rand(shape, dtype, &gen) + 0.5;
+    case Draw::Unit:
+      return rand(shape, dtype, &gen) * 0.9 + 0.05;
+    case Draw::Index:
+      return randint(0, in.high, shape, kInt64, &gen);
+    case Draw::Mask:
+      return randint(0, 2, shape, kUInt8, &gen);
     case Draw::Simplex: {
       NoGradGuard no_grad;
       Tensor e = exp(randn(shape, dtype, &gen));

@@ -9,11 +9,11 @@
 //    [](const Args& x) { return x[0] * x[1]; }},
 #pragma once
 
+#include <nabla/nabla.h>
+
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <nabla/nabla.h>
 
 namespace nabla::testing {
 
@@ -34,11 +34,17 @@ struct In {
   In(Shape shape, Draw draw = Draw::Normal, int64_t high = 0)
       : shape(std::move(shape)), draw(draw), high(high) {}
   // The input is handed over as a transposed view (non-contiguous).
-  In& transposed() { transpose = true; return *this; }
+  In& transposed() {
+    transpose = true;
+    return *this;
+  }
   // The input takes no part in the gradient check and the backward
   // comparison. Needed for a float input of a case whose output carries no
   // gradient (argmax compared as .double()): PyTorch gives that input none.
-  In& no_grad() { differentiable = false; return *this; }
+  In& no_grad() {
+    differentiable = false;
+    return *this;
+  }
 
   Shape shape;
   Draw draw;

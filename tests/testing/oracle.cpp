@@ -1,5 +1,7 @@
 #include "testing/oracle.h"
 
+#include <unistd.h>
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -7,7 +9,6 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
-#include <unistd.h>
 
 namespace nabla::testing {
 namespace {
@@ -24,7 +25,10 @@ json to_json(const Tensor& t) {
 
 Tensor from_json(const json& j) {
   const std::string dt = j.at("dtype");
-  DType dtype = dt == "float32" ? kFloat32 : dt == "float64" ? kFloat64 : dt == "int64" ? kInt64 : kUInt8;
+  DType dtype = dt == "float32"   ? kFloat32
+                : dt == "float64" ? kFloat64
+                : dt == "int64"   ? kInt64
+                                  : kUInt8;
   Shape shape = j.at("shape").get<Shape>();
   std::vector<double> data;
   for (const auto& v : j.at("data")) data.push_back(v.is_null() ? NAN : v.get<double>());
@@ -34,14 +38,14 @@ Tensor from_json(const json& j) {
 
 std::string temp_path(const std::string& stem) {
   return (std::filesystem::temp_directory_path() /
-          (stem + "." + std::to_string(::getpid()) + ".json")).string();
+          (stem + "." + std::to_string(::getpid()) + ".json"))
+      .string();
 }
 
 }  // namespace
 
 bool torch_available() {
-  static const bool ok =
-      std::system(NABLA_TORCH_PYTHON " -c 'import torch' >/dev/null 2>&1") == 0;
+  static const bool ok = std::system(NABLA_TORCH_PYTHON " -c 'import torch' >/dev/null 2>&1") == 0;
   return ok;
 }
 

@@ -16,7 +16,7 @@ struct OracleCase {
   std::string torch;           // Python lambda
   std::vector<Tensor> inputs;  // logical values (any dtype)
   std::vector<bool> requires_grad;
-  Tensor grad_output;          // undefined: forward only
+  Tensor grad_output;  // undefined: forward only
 };
 
 struct OracleResult {

@@ -30,7 +30,10 @@ class SavedTensor {
   // The saved data; throws if it was released (a second backward without
   // retain_graph) or modified in place since it was saved.
   Tensor unpack(const Node& owner) const;
-  void reset() { data_ = Tensor(); released_ = true; }
+  void reset() {
+    data_ = Tensor();
+    released_ = true;
+  }
   bool defined() const { return data_.defined() || released_; }
 
  private:
@@ -75,7 +78,9 @@ class Node : public std::enable_shared_from_this<Node> {
     Device device;
   };
   const std::vector<OutputMeta>& output_meta() const { return output_meta_; }
-  void add_output_meta(const Tensor& t) { output_meta_.push_back({t.shape(), t.dtype(), t.device()}); }
+  void add_output_meta(const Tensor& t) {
+    output_meta_.push_back({t.shape(), t.dtype(), t.device()});
+  }
 
   // Whether input i's gradient is wanted: lets backward skip work.
   bool needs_input_grad(size_t i) const { return i < next_edges_.size() && next_edges_[i].node; }
@@ -148,7 +153,8 @@ bool register_node_name(const char* name);
 
 // Declares name() and registers the name at start-up:
 //   struct MulBackward final : Node { NABLA_NODE(MulBackward) ... };
-#define NABLA_NODE(NAME)                                            \
-  std::string name() const override { return #NAME; }               \
-  static inline const bool nabla_registered_ =                      \
-      ::nabla::autograd::register_node_name(#NAME)
+#define NABLA_NODE(NAME)              \
+  std::string name() const override { \
+    return #NAME;                     \
+  }                                   \
+  static inline const bool nabla_registered_ = ::nabla::autograd::register_node_name(#NAME)

@@ -31,6 +31,8 @@ struct Device {
 inline constexpr Device kCPU{DeviceType::CPU, 0};
 inline constexpr Device kCUDA{DeviceType::CUDA, 0};
 
-inline std::ostream& operator<<(std::ostream& os, Device d) { return os << d.str(); }
+inline std::ostream& operator<<(std::ostream& os, Device d) {
+  return os << d.str();
+}
 
 }  // namespace nabla

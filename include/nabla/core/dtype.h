@@ -22,25 +22,47 @@ inline constexpr DType kBool = DType::UInt8;
 
 constexpr size_t itemsize(DType t) {
   switch (t) {
-    case DType::Float32: return 4;
-    case DType::Float64: return 8;
-    case DType::Int64: return 8;
-    case DType::UInt8: return 1;
+    case DType::Float32:
+      return 4;
+    case DType::Float64:
+      return 8;
+    case DType::Int64:
+      return 8;
+    case DType::UInt8:
+      return 1;
   }
   return 0;
 }
 
-constexpr bool is_floating(DType t) { return t == DType::Float32 || t == DType::Float64; }
+constexpr bool is_floating(DType t) {
+  return t == DType::Float32 || t == DType::Float64;
+}
 
 const char* dtype_name(DType t);  // "float32", as PyTorch prints it
-inline std::ostream& operator<<(std::ostream& os, DType t) { return os << dtype_name(t); }
+inline std::ostream& operator<<(std::ostream& os, DType t) {
+  return os << dtype_name(t);
+}
 
-template <class T> struct DTypeOf;
-template <> struct DTypeOf<float> { static constexpr DType value = DType::Float32; };
-template <> struct DTypeOf<double> { static constexpr DType value = DType::Float64; };
-template <> struct DTypeOf<int64_t> { static constexpr DType value = DType::Int64; };
-template <> struct DTypeOf<uint8_t> { static constexpr DType value = DType::UInt8; };
-template <class T> inline constexpr DType dtype_of = DTypeOf<T>::value;
+template <class T>
+struct DTypeOf;
+template <>
+struct DTypeOf<float> {
+  static constexpr DType value = DType::Float32;
+};
+template <>
+struct DTypeOf<double> {
+  static constexpr DType value = DType::Float64;
+};
+template <>
+struct DTypeOf<int64_t> {
+  static constexpr DType value = DType::Int64;
+};
+template <>
+struct DTypeOf<uint8_t> {
+  static constexpr DType value = DType::UInt8;
+};
+template <class T>
+inline constexpr DType dtype_of = DTypeOf<T>::value;
 
 }  // namespace nabla
 
@@ -52,24 +74,24 @@ template <class T> inline constexpr DType dtype_of = DTypeOf<T>::value;
     return __VA_ARGS__();                           \
   }
 
-#define NABLA_DISPATCH_ALL(dtype, op_name, ...)                                              \
-  [&] {                                                                                     \
-    switch (dtype) {                                                                        \
-      NABLA_DISPATCH_CASE_(::nabla::DType::Float32, float, __VA_ARGS__)                     \
-      NABLA_DISPATCH_CASE_(::nabla::DType::Float64, double, __VA_ARGS__)                    \
-      NABLA_DISPATCH_CASE_(::nabla::DType::Int64, int64_t, __VA_ARGS__)                     \
-      NABLA_DISPATCH_CASE_(::nabla::DType::UInt8, uint8_t, __VA_ARGS__)                     \
-    }                                                                                       \
-    NABLA_FAIL(op_name, ": unsupported dtype ", dtype);                                     \
+#define NABLA_DISPATCH_ALL(dtype, op_name, ...)                          \
+  [&] {                                                                  \
+    switch (dtype) {                                                     \
+      NABLA_DISPATCH_CASE_(::nabla::DType::Float32, float, __VA_ARGS__)  \
+      NABLA_DISPATCH_CASE_(::nabla::DType::Float64, double, __VA_ARGS__) \
+      NABLA_DISPATCH_CASE_(::nabla::DType::Int64, int64_t, __VA_ARGS__)  \
+      NABLA_DISPATCH_CASE_(::nabla::DType::UInt8, uint8_t, __VA_ARGS__)  \
+    }                                                                    \
+    NABLA_FAIL(op_name, ": unsupported dtype ", dtype);                  \
   }()
 
-#define NABLA_DISPATCH_FLOATING(dtype, op_name, ...)                                         \
-  [&] {                                                                                     \
-    switch (dtype) {                                                                        \
-      NABLA_DISPATCH_CASE_(::nabla::DType::Float32, float, __VA_ARGS__)                     \
-      NABLA_DISPATCH_CASE_(::nabla::DType::Float64, double, __VA_ARGS__)                    \
-      default: break;                                                                       \
-    }                                                                                       \
-    NABLA_FAIL(op_name, ": expected a floating-point tensor (float32 or float64), got ", \
-               dtype);                                                                      \
+#define NABLA_DISPATCH_FLOATING(dtype, op_name, ...)                                             \
+  [&] {                                                                                          \
+    switch (dtype) {                                                                             \
+      NABLA_DISPATCH_CASE_(::nabla::DType::Float32, float, __VA_ARGS__)                          \
+      NABLA_DISPATCH_CASE_(::nabla::DType::Float64, double, __VA_ARGS__)                         \
+      default:                                                                                   \
+        break;                                                                                   \
+    }                                                                                            \
+    NABLA_FAIL(op_name, ": expected a floating-point tensor (float32 or float64), got ", dtype); \
   }()

@@ -30,9 +30,9 @@ std::string concat(const Args&... args) {
 }  // namespace nabla
 
 #define NABLA_FAIL(...) throw ::nabla::Error(::nabla::detail::concat(__VA_ARGS__))
-#define NABLA_CHECK(cond, ...)     \
-  do {                             \
-    if (!(cond)) [[unlikely]] {    \
-      NABLA_FAIL(__VA_ARGS__);     \
-    }                              \
+#define NABLA_CHECK(cond, ...)  \
+  do {                          \
+    if (!(cond)) [[unlikely]] { \
+      NABLA_FAIL(__VA_ARGS__);  \
+    }                           \
   } while (0)

@@ -46,13 +46,25 @@ struct TensorImpl {
 
 struct TensorOptions {
   TensorOptions() = default;
-  TensorOptions(DType d) : dtype_(d) {}     // NOLINT: zeros({2}, kFloat64)
-  TensorOptions(Device d) : device_(d) {}   // NOLINT: zeros({2}, kCUDA)
+  TensorOptions(DType d) : dtype_(d) {}        // NOLINT: zeros({2}, kFloat64)
+  TensorOptions(Device d) : device_(d) {}      // NOLINT: zeros({2}, kCUDA)
   TensorOptions(DeviceType d) : device_(d) {}  // NOLINT
 
-  TensorOptions dtype(DType d) const { auto o = *this; o.dtype_ = d; return o; }
-  TensorOptions device(Device d) const { auto o = *this; o.device_ = d; return o; }
-  TensorOptions requires_grad(bool r = true) const { auto o = *this; o.requires_grad_ = r; return o; }
+  TensorOptions dtype(DType d) const {
+    auto o = *this;
+    o.dtype_ = d;
+    return o;
+  }
+  TensorOptions device(Device d) const {
+    auto o = *this;
+    o.device_ = d;
+    return o;
+  }
+  TensorOptions requires_grad(bool r = true) const {
+    auto o = *this;
+    o.requires_grad_ = r;
+    return o;
+  }
 
   DType dtype_ = kFloat32;
   Device device_ = kCPU;
@@ -98,12 +110,14 @@ class Tensor {
   }
 
   // ---- element access (copies to the CPU when needed)
-  template <class T> T item() const;
+  template <class T>
+  T item() const;
   double item_double() const;
   // The element at a multi-index, as double: t.at({1, 2}).
   double at(std::initializer_list<int64_t> index) const;
   std::vector<double> to_vector() const;  // all elements in row-major order
-  template <class T> std::vector<T> to_vector_as() const;
+  template <class T>
+  std::vector<T> to_vector_as() const;
   std::string to_string() const;
 
   // ---- autograd

@@ -11,7 +11,7 @@ namespace nabla::data {
 // Two interleaved spirals in the plane: points (2·n, 2) f32 and labels
 // (2·n) i64 in {0, 1}. Each arm turns `turns` times; noise is the standard
 // deviation of Gaussian jitter added to the points.
-std::pair<Tensor, Tensor> two_spirals(int64_t n_per_class, double turns = 1.5,
-                                      double noise = 0.05, Generator* gen = nullptr);
+std::pair<Tensor, Tensor> two_spirals(int64_t n_per_class, double turns = 1.5, double noise = 0.05,
+                                      Generator* gen = nullptr);
 
 }  // namespace nabla::data

@@ -8,17 +8,17 @@ namespace nabla::backends::cpu {
 
 class CpuBackend final : public Backend {
  public:
-  void copy(const Tensor& dst, const Tensor& src) override;                 // elementwise.cpp
-  void fill(const Tensor& dst, double value) override;                      // elementwise.cpp
+  void copy(const Tensor& dst, const Tensor& src) override;  // elementwise.cpp
+  void fill(const Tensor& dst, double value) override;       // elementwise.cpp
   void unary(UnaryOp op, const Tensor& out, const Tensor& x, double a, double b) override;
   void binary(BinaryOp op, const Tensor& out, const Tensor& x, const Tensor& y, double a,
               double b) override;
   void where(const Tensor& out, const Tensor& cond, const Tensor& x, const Tensor& y) override;
-  void reduce(ReduceOp op, const Tensor& out, const Tensor& x) override;     // reduce.cpp
+  void reduce(ReduceOp op, const Tensor& out, const Tensor& x) override;  // reduce.cpp
   void arg_reduce(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& x,
                   int64_t dim) override;
-  void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
-            double beta, const Tensor& c) override;                         // gemm.cpp
+  void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b, double beta,
+            const Tensor& c) override;  // gemm.cpp
 
   // ---- softmax and nll_loss (appended by the act branch): softmax.cpp, loss.cpp
   void softmax(const Tensor& out, const Tensor& x, int64_t dim, bool log) override;
@@ -83,9 +83,8 @@ class CpuBackend final : public Backend {
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library
 // serves it is decided here and nowhere else.
-void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha,
-           const float* a, int64_t lda, const float* b, int64_t ldb, float beta, float* c,
-           int64_t ldc);
+void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
+           int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc);
 void dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
            const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
            int64_t ldc);

@@ -45,8 +45,7 @@ struct StridedLayout {
     int64_t out = 0;
     for (int64_t d = 1; d < ndim; ++d) {
       bool mergeable = true;
-      for (int k = 0; k < N; ++k)
-        mergeable &= strides[k][d] == strides[k][out] * sizes[out];
+      for (int k = 0; k < N; ++k) mergeable &= strides[k][d] == strides[k][out] * sizes[out];
       if (mergeable) {
         sizes[out] *= sizes[d];
       } else {
