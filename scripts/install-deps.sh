@@ -11,6 +11,10 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   nlohmann-json3-dev       # safetensors header
   zlib1g-dev
+  libcli11-dev             # the nabla command's options
+  libstb-dev               # PNG/JPEG reading and PNG writing
+  libcairo2-dev            # plots of the training curves
+  dataset-fashion-mnist    # the main job's data, /usr/share/datasets/fashion-mnist
   python3-torch python3-numpy
   libjemalloc2             # for timing PyTorch at its best (bench/compare.py)
 )

@@ -65,6 +65,21 @@ std::string LoadStateDictResult::to_string() const {
 
 // ---- forward
 
+int64_t Module::register_forward_hook(ForwardHook hook) {
+  forward_hooks_.emplace_back(next_hook_handle_, std::move(hook));
+  return next_hook_handle_++;
+}
+
+void Module::remove_forward_hook(int64_t handle) {
+  std::erase_if(forward_hooks_, [handle](const auto& h) { return h.first == handle; });
+}
+
+void Module::run_forward_hooks(const Tensor& input, const Tensor& output) {
+  // A copy: a hook may remove itself.
+  auto hooks = forward_hooks_;
+  for (auto& [handle, hook] : hooks) hook(*this, input, output);
+}
+
 Tensor Module::forward(const Tensor&) {
   NABLA_FAIL(name(),
              ": forward(const Tensor&) is not defined for this module; it takes other "

@@ -73,6 +73,23 @@ TEST(Module, OwnEntriesComeBeforeChildren) {
                           "1.running", "1.steps", "1.fc.weight", "1.fc.bias"));
 }
 
+TEST(Module, ForwardHooksSeeEveryCallThroughOperatorCall) {
+  auto seq = std::make_shared<Sequential>(std::make_shared<Linear>(3, 4), std::make_shared<ReLU>());
+  std::vector<std::string> calls;
+  auto record = [&](Module& m, const Tensor& in, const Tensor& out) {
+    calls.push_back(m.name() + " " + to_string(in.shape()) + "->" + to_string(out.shape()));
+  };
+  int64_t outer = seq->register_forward_hook(record);
+  for (auto& child : seq->children()) child->register_forward_hook(record);
+  (*seq)(zeros({2, 3}));
+  EXPECT_THAT(calls, ElementsAre("Linear [2, 3]->[2, 4]", "ReLU [2, 4]->[2, 4]",
+                                 "Sequential [2, 3]->[2, 4]"));
+  seq->remove_forward_hook(outer);
+  calls.clear();
+  (*seq)(zeros({2, 3}));
+  EXPECT_EQ(calls.size(), 2u);
+}
+
 TEST(Module, RegistrationChecks) {
   Module m;
   m.register_parameter("w", zeros({2}));

@@ -55,7 +55,21 @@ class Module : public std::enable_shared_from_this<Module> {
   // Modules that take one tensor override this; others (losses, attention)
   // define their own forward and leave this one throwing.
   virtual Tensor forward(const Tensor& x);
-  Tensor operator()(const Tensor& x) { return forward(x); }
+  // forward(x), then this module's forward hooks. Modules call their
+  // children through operator(), so hooks see every module a pass reaches.
+  Tensor operator()(const Tensor& x) {
+    Tensor y = forward(x);
+    if (!forward_hooks_.empty()) run_forward_hooks(x, y);
+    return y;
+  }
+
+  // ---- hooks
+  // fn(module, input, output) runs after each call through operator() (as
+  // PyTorch's register_forward_hook); summaries and activation probes use it.
+  using ForwardHook = std::function<void(Module&, const Tensor& input, const Tensor& output)>;
+  // Returns a handle for remove_forward_hook.
+  int64_t register_forward_hook(ForwardHook hook);
+  void remove_forward_hook(int64_t handle);
 
   // ---- registration
   // Registers t as parameter `name` and sets its requires_grad; t must be a
@@ -133,6 +147,7 @@ class Module : public std::enable_shared_from_this<Module> {
 
  private:
   void register_child(const std::string& name, std::shared_ptr<Module> module);
+  void run_forward_hooks(const Tensor& input, const Tensor& output);
   void check_new_name(const std::string& name, const char* what) const;
   void convert_in_place(const std::function<Tensor(const Tensor&)>& convert, bool floating_only);
   // Entries of the parameter (or buffer) lists of this module and, with
@@ -147,6 +162,8 @@ class Module : public std::enable_shared_from_this<Module> {
   std::deque<NamedTensor> parameters_;
   std::deque<NamedTensor> buffers_;
   std::vector<NamedModule> children_;
+  std::vector<std::pair<int64_t, ForwardHook>> forward_hooks_;
+  int64_t next_hook_handle_ = 0;
 };
 
 std::ostream& operator<<(std::ostream& os, const Module& module);
