@@ -9,6 +9,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nabla/nn/module.h"
@@ -28,6 +29,18 @@ struct ModelInfo {
   std::string name;
   std::string description;
   ModelFactory factory;
+};
+
+// Models with auxiliary classifiers (GoogLeNet's two) implement this too.
+// After a forward pass in training mode, auxiliary() holds each auxiliary
+// head's logits and the weight of its loss in the total (0.3 in the paper):
+//   loss = criterion(out, y) + Σ weight · criterion(aux_logits, y)
+// In eval mode the heads do not run and auxiliary() is empty. Trainers add
+// these losses for any model that has them, without knowing the model.
+class AuxiliaryOutputs {
+ public:
+  virtual ~AuxiliaryOutputs() = default;
+  virtual std::vector<std::pair<Tensor, double>> auxiliary() const = 0;
 };
 
 // Builds a model; an unknown name throws an Error listing the known names.
