@@ -9,6 +9,7 @@ namespace {
 
 std::atomic<int> g_stop_signal{0};
 std::atomic<int64_t> g_batches_left{0};
+std::atomic<int> g_hook_signal{SIGINT};
 
 struct sigaction g_previous_int, g_previous_term;
 
@@ -52,7 +53,7 @@ void stop_after_batches(int64_t batches) {
 }
 
 void count_batch() {
-  if (g_batches_left.load() > 0 && --g_batches_left == 0) request_stop(SIGINT);
+  if (g_batches_left.load() > 0 && --g_batches_left == 0) request_stop(g_hook_signal.load());
 }
 
 }  // namespace nabla::cli

@@ -22,9 +22,9 @@ int stop_requested();
 void request_stop(int signal_number);
 void clear_stop();
 
-// Test hook: after `batches` more training steps the loop stops as if SIGINT
-// had arrived (0 disables). Lets tests interrupt a run at a chosen batch.
-void stop_after_batches(int64_t batches);
+// Test hook: after `batches` more training steps the loop stops as if the
+// signal had arrived (0 disables). Lets tests interrupt a run at a chosen batch.
+void stop_after_batches(int64_t batches, int signal_number = 2 /* SIGINT */);
 // Called by the loop after each step; raises the stop request when the count
 // set by stop_after_batches runs out.
 void count_batch();
