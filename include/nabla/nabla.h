@@ -21,6 +21,8 @@
 #include "nabla/io/image.h"
 #include "nabla/io/plot.h"
 #include "nabla/io/safetensors.h"
+#include "nabla/models/lenet.h"
+#include "nabla/models/mlp.h"
 #include "nabla/models/registry.h"
 #include "nabla/nn/activation.h"
 #include "nabla/nn/conv.h"
