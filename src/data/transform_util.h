@@ -1,0 +1,25 @@
+// Helpers shared by the transform files (not a public header).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "nabla/core/tensor.h"
+
+namespace nabla::data::detail {
+
+// The image as a contiguous f32 (C, H, W) CPU tensor; an Error naming the
+// transform and what it got otherwise.
+Tensor check_image(const Tensor& image, const char* name);
+// A fresh copy of a checked image (a memcpy, not a tensor op: transforms run
+// in loader threads that must not start OpenMP teams).
+Tensor copy_image(const Tensor& image);
+
+// Python's repr of a float ("0.5", "10.0", "1e-05"), so repr() strings read
+// as torchvision prints them.
+std::string py_float(double v);
+// "(0.8, 1.2)" and "[-10.0, 10.0]": a Python tuple and list of floats.
+std::string py_tuple(double a, double b);
+std::string py_list(const std::vector<double>& values);
+
+}  // namespace nabla::data::detail
