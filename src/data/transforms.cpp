@@ -31,6 +31,19 @@ Tensor copy_image(const Tensor& image) {
   return out;
 }
 
+void fill_standard_normal(float* out, int64_t n, std::mt19937_64& engine) {
+  constexpr float kTwoPi = 6.283185307179586f, kTwoTo32 = 2.3283064365386963e-10f;  // 2^-32
+  for (int64_t i = 0; i < n; i += 2) {
+    const uint64_t bits = engine();
+    // u1 in (0, 1], so log(u1) is finite; u2 in [0, 1).
+    const float u1 = (static_cast<float>(bits >> 32) + 0.5f) * kTwoTo32;
+    const float u2 = static_cast<float>(bits & 0xffffffffu) * kTwoTo32;
+    const float r = std::sqrt(-2.0f * std::log(std::min(u1, 1.0f)));
+    out[i] = r * std::cos(kTwoPi * u2);
+    if (i + 1 < n) out[i + 1] = r * std::sin(kTwoPi * u2);
+  }
+}
+
 std::string py_float(double v) {
   if (std::isnan(v)) return "nan";
   if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
@@ -293,17 +306,16 @@ class GaussianNoise final : public Transform {
 
   Tensor operator()(const Tensor& input, Generator& gen) const override {
     Tensor image = check_image(input, name());
+    const int64_t n = image.numel();
     Tensor out = Tensor::empty(image.shape(), kFloat32);
     const float* x = image.data_ptr<float>();
     float* y = out.data_ptr<float>();
-    const int64_t n = image.numel();
-    // One distribution for the whole image keeps the polar method's spare value.
-    std::normal_distribution<float> normal(0.0f, static_cast<float>(std_));
-    auto& engine = gen.engine();
+    detail::fill_standard_normal(y, n, gen.engine());  // z ~ N(0, 1), then y from z in place
+    const auto s = static_cast<float>(std_);
     if (multiplicative_) {
-      for (int64_t i = 0; i < n; ++i) y[i] = x[i] * (1.0f + normal(engine));  // x · N(1, std²)
+      for (int64_t i = 0; i < n; ++i) y[i] = x[i] * (1.0f + s * y[i]);  // x · N(1, std²)
     } else {
-      for (int64_t i = 0; i < n; ++i) y[i] = x[i] + normal(engine);  // x + N(0, std²)
+      for (int64_t i = 0; i < n; ++i) y[i] = x[i] + s * y[i];  // x + N(0, std²)
     }
     return out;
   }

@@ -210,6 +210,14 @@ TEST(Noise, AdditiveAndMultiplicativeStatistics) {
   auto [m1, s1] = stats(added);
   EXPECT_NEAR(m1, 0.0, 0.003);
   EXPECT_NEAR(s1, 0.1, 0.003);
+  // Gaussian, not just any noise of that spread: 68.3% within one σ, 95.4% within two.
+  const auto within = [&](double k) {
+    return static_cast<double>(std::count_if(added.begin(), added.end(),
+                                             [&](double v) { return std::abs(v) < k * 0.1; })) /
+           static_cast<double>(added.size());
+  };
+  EXPECT_NEAR(within(1), 0.6827, 0.01);
+  EXPECT_NEAR(within(2), 0.9545, 0.006);
   std::vector<double> factor = (*multiplicative_noise(0.2))(img, gen).to_vector();
   for (double& v : factor) v /= 0.5;  // x · N(1, 0.2²)
   auto [m2, s2] = stats(factor);
