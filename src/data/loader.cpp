@@ -57,20 +57,20 @@ std::vector<int64_t> epoch_order(int64_t n, bool shuffle, uint64_t seed, int64_t
 
 // Copies one example's tensor into row `row` of the batch tensor, which is
 // allocated from the first example's shape and dtype.
-void collate(Tensor& batch, const Tensor& value, int64_t row, int64_t rows, int64_t index,
-             const char* what) {
-  NABLA_CHECK(value.defined(), "DataLoader: example ", index, " has an undefined ", what);
-  NABLA_CHECK(value.device().is_cpu(), "DataLoader: example ", index, "'s ", what, " is on ",
-              value.device(), "; datasets must return CPU tensors");
+void collate(Tensor& batch, const Tensor& value, int64_t row, int64_t rows, const char* what) {
+  // build() prefixes these messages with the batch and the example.
+  NABLA_CHECK(value.defined(), "its ", what, " is an undefined tensor");
+  NABLA_CHECK(value.device().is_cpu(), "its ", what, " is on ", value.device(),
+              "; datasets must return CPU tensors");
   if (row == 0) {
     Shape shape = value.shape();
     shape.insert(shape.begin(), rows);
     batch = Tensor::empty(shape, value.dtype());
   }
   const Shape first(batch.shape().begin() + 1, batch.shape().end());
-  NABLA_CHECK(value.shape() == first && value.dtype() == batch.dtype(), "DataLoader: example ",
-              index, "'s ", what, " is ", value.dtype(), " ", value.shape(),
-              " but the batch's first example's is ", batch.dtype(), " ", first);
+  NABLA_CHECK(value.shape() == first && value.dtype() == batch.dtype(), "its ", what, " is ",
+              value.dtype(), " ", value.shape(), " but the batch's first example's is ",
+              batch.dtype(), " ", first);
   // contiguous() is a copy only for a strided view, which datasets rarely return.
   const Tensor src = value.is_contiguous() ? value : value.contiguous();
   const size_t bytes = static_cast<size_t>(src.numel()) * src.element_size();
@@ -84,7 +84,6 @@ struct DataLoader::Iterator::State {
   std::shared_ptr<const Dataset> dataset;
   TransformPtr transform;
   DataLoaderOptions options;
-  int64_t epoch = 0;
   uint64_t seed = 0;  // epoch_seed(options.seed, epoch)
   std::vector<int64_t> order;
   int64_t position = 0;  // the batch operator* returns
@@ -137,8 +136,8 @@ struct DataLoader::Iterator::State {
           Generator gen(mix(seed, static_cast<uint64_t>(index)));
           ex.input = (*transform)(ex.input, gen);
         }
-        collate(batch.inputs, ex.input, r, rows, index, "input");
-        collate(batch.targets, ex.target, r, rows, index, "target");
+        collate(batch.inputs, ex.input, r, rows, "input");
+        collate(batch.targets, ex.target, r, rows, "target");
       } catch (const std::exception& e) {
         NABLA_FAIL("DataLoader: batch ", k, ", example ", index, ": ", e.what());
       }
@@ -231,7 +230,6 @@ DataLoader::Iterator DataLoader::begin_at(int64_t first_batch) {
   state->dataset = dataset_;
   state->transform = transform_;
   state->options = options_;
-  state->epoch = epoch_;
   state->seed = epoch_seed(options_.seed, epoch_);
   state->order = epoch_order(dataset_->size(), options_.shuffle, options_.seed, epoch_);
   state->position = first_batch;

@@ -258,7 +258,8 @@ TEST(DataLoader, CollatesTensorTargetsAndNamesMismatchedExamples) {
   EXPECT_EQ(it->targets.dtype(), kFloat32);
   EXPECT_EQ(it->targets.at({2, 1, 0}), 22.0);
   ++it;
-  EXPECT_ERROR(*it, "example 4's input is float32 [3]", "first example's is float32 [2]");
+  EXPECT_ERROR(*it, "DataLoader: batch 1, example 4: its input is float32 [3]",
+               "first example's is float32 [2]");
 
   // Transforms see the dataset's inputs: a 1-D input is not an image.
   DataLoader augmented(std::make_shared<ShapedDataset>(), {.batch_size = 3, .num_workers = 0},
