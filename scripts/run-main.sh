@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Installs what is needed, builds, and runs the main job.
+# The main job: installs what is needed, builds the `nabla` command and trains
+# LeNet-5 on Fashion-MNIST (`nabla train` with no options). Arguments go to
+# `nabla train`, e.g. `bash scripts/run-main.sh --epochs 2`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/install-deps.sh
-bash scripts/build.sh
-export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
-./build/examples/train_spirals
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=Release
+cmake --build build -j "${NABLA_JOBS:-2}" --target nabla_command
+./build/nabla train "$@"

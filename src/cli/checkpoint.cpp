@@ -34,7 +34,8 @@ std::string read_spec_file(const std::string& path) {
   std::ifstream in(path);
   NABLA_CHECK(in.good(), "--spec: cannot open '", path, "'");
   try {
-    return nlohmann::json::parse(in).dump();
+    // Specs may hold // and /* */ comments (models/spec.h); the stored form drops them.
+    return nlohmann::json::parse(in, nullptr, true, /*ignore_comments=*/true).dump();
   } catch (const nlohmann::json::parse_error& e) {
     NABLA_FAIL("--spec: '", path, "' is not valid JSON (byte ", e.byte, ")");
   }
