@@ -43,14 +43,19 @@ std::string read_spec_file(const std::string& path) {
 
 namespace {
 
+// The classes the training labels use: the largest label + 1. A dataset's
+// list of names may be longer (an IDX folder is named by the ten digits
+// whatever its labels), and a model with outputs no label asks for would
+// only report empty rows.
 int64_t count_classes(const data::Dataset& train) {
-  if (!train.classes().empty()) return static_cast<int64_t>(train.classes().size());
   int64_t max_label = -1;
   if (const auto* tensors = dynamic_cast<const data::TensorDataset*>(&train)) {
     const Tensor& t = tensors->targets();
     NABLA_CHECK(t.dtype() == kInt64, "the training data's targets are ", t.dtype(),
                 ", not class indices (int64); nabla train fits classifiers");
     if (t.numel() > 0) max_label = static_cast<int64_t>(max(t).item_double());
+  } else if (!train.classes().empty()) {
+    return static_cast<int64_t>(train.classes().size());
   } else {
     for (int64_t i = 0; i < train.size(); ++i) {
       const Tensor target = train.get(i).target;
@@ -84,7 +89,10 @@ models::ModelConfig model_config_for(const data::Dataset& train) {
 
 std::vector<std::string> class_names_for(const data::Dataset& train, int64_t num_classes) {
   std::vector<std::string> names = train.classes();
-  if (static_cast<int64_t>(names.size()) == num_classes) return names;
+  if (static_cast<int64_t>(names.size()) >= num_classes) {
+    names.resize(num_classes);
+    return names;
+  }
   names.clear();
   for (int64_t i = 0; i < num_classes; ++i) names.push_back(std::to_string(i));
   return names;

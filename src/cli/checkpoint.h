@@ -33,11 +33,13 @@ std::shared_ptr<nn::Module> build_model(const ModelSource& source,
 // checkpoints). Errors name the file and the byte where the JSON breaks.
 std::string read_spec_file(const std::string& path);
 
-// What the data asks of a model: channels, image size and classes. Tabular
+// What the data asks of a model: channels, image size and classes (the
+// largest training label + 1). Tabular
 // rows of F features become in_channels = F, image_size = 1, so a model that
 // flattens its C·H·W input (mlp, a spec) takes them as they are.
 models::ModelConfig model_config_for(const data::Dataset& train);
-// The dataset's class names, or "0", "1", ... when it has none.
+// The dataset's first num_classes class names, or "0", "1", ... when it has
+// fewer.
 std::vector<std::string> class_names_for(const data::Dataset& train, int64_t num_classes);
 
 nlohmann::json model_config_json(const models::ModelConfig& config);

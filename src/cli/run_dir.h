@@ -1,5 +1,15 @@
-// The directory a training run writes: config.json, metrics.csv, curves.png,
-// best.safetensors, last.safetensors.
+// The directory a training run writes:
+//   config.json       the settings; `nabla train --config` reruns them
+//   metrics.csv       one row per epoch (kMetricsHeader)
+//   curves.png        loss and accuracy, train and test, by epoch
+//   best.safetensors  the model's plain state_dict at its best test accuracy
+//                     (loads as it is into the PyTorch twin of the model)
+//   last.safetensors  "model.", "optimizer.", "scheduler." state_dicts and
+//                     "trainer." scalars (epoch, batch in the epoch, the
+//                     epoch's running sums, early-stopping state); its
+//                     metadata adds the RNG state. Written at the end of
+//                     every epoch and when a signal stops the run.
+// Both checkpoints' metadata rebuild the model (checkpoint.h).
 #pragma once
 
 #include <cstdint>

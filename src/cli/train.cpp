@@ -242,6 +242,9 @@ class Trainer {
     if (o.threads) c_.threads = *o.threads;
     if (o.workers) c_.workers = *o.workers;
     c_.out = dir_;
+    NABLA_CHECK(!extended || parse_named_args(c_.scheduler).name != "onecycle",
+                "--resume: --epochs cannot change a onecycle schedule, whose length is fixed "
+                "when the run starts");
     c_.validate();
     setup_threads();
     load_data();
