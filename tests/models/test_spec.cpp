@@ -55,8 +55,9 @@ TEST(Spec, BuildsTheSequentialItDescribes) {
 }
 
 TEST(Spec, InfersInputSizesAndReadsTheConfig) {
-  // Sizes left out or "auto" are read off the shapes: 3×32×32 → conv 16 →
-  // pool → 16×16×16 → 4096 features; classes from the config.
+  // Sizes left out or "auto" are read off the shapes: 3×32×32 → conv →
+  // 16×32×32 → pool → 16×16×16 → 1×1 conv → 7×16×16 → 1792 features → 32;
+  // classes (7) from the config.
   const char* spec = R"({"layers": [
     // comments are allowed
     {"type": "Conv2d", "out_channels": 16, "kernel_size": [3, 3], "padding": "same", "bias": false},
