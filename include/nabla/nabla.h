@@ -24,6 +24,7 @@
 #include "nabla/models/lenet.h"
 #include "nabla/models/mlp.h"
 #include "nabla/models/registry.h"
+#include "nabla/models/spec.h"
 #include "nabla/nn/activation.h"
 #include "nabla/nn/conv.h"
 #include "nabla/nn/dropout.h"
