@@ -6,11 +6,8 @@
 #include "config.h"
 #include "nabla/core/error.h"
 #include "nabla/io/safetensors.h"
-#include "nabla/ops/reduce.h"
-#if __has_include("nabla/models/spec.h")
 #include "nabla/models/spec.h"
-#define NABLA_CLI_HAS_SPEC 1
-#endif
+#include "nabla/ops/reduce.h"
 
 namespace nabla::cli {
 
@@ -20,13 +17,7 @@ std::string ModelSource::display_name() const {
 
 std::shared_ptr<nn::Module> build_model(const ModelSource& source,
                                         const models::ModelConfig& config) {
-  if (!source.spec_json.empty()) {
-#ifdef NABLA_CLI_HAS_SPEC
-    return models::sequential_from_json(source.spec_json, config);
-#else
-    NABLA_FAIL("--spec: this build has no model specs (models/spec.h)");
-#endif
-  }
+  if (!source.spec_json.empty()) return models::sequential_from_json(source.spec_json, config);
   return models::create(source.name, config);
 }
 

@@ -82,17 +82,38 @@ TEST(Train, ConfigJsonRerunsTheSameRun) {
     EXPECT_TRUE(same_bits(value, b.at("model." + key))) << key;
 }
 
+// A spec with dropout, whose masks come from the default generator.
+std::string write_dropout_spec(const std::string& dir) {
+  const std::string path = dir + "/net.json";
+  std::ofstream(path) << R"({"layers": [
+    {"type": "Flatten"},
+    {"type": "Linear", "out_features": 32}, {"type": "ReLU"},
+    {"type": "Dropout", "p": 0.25},  // masks drawn from the default generator
+    {"type": "Linear", "out_features": "num_classes"}]})";
+  return path;
+}
+
+// train_args with --spec FILE in place of --model mlp.
+std::vector<std::string> spec_train_args(const std::string& out, const std::string& spec,
+                                         std::vector<std::string> extra) {
+  auto args = train_args(out, std::move(extra));
+  args[3] = "--spec";
+  args[4] = spec;
+  return args;
+}
+
 TEST(Train, ResumedRunEqualsUninterruptedRunBitForBit) {
   const std::string base = test_dir();
-  // Augmentation, mixup and a one-cycle schedule: every kind of state a
-  // resume must restore.
+  const std::string spec = write_dropout_spec(base);
+  // Dropout, augmentation, mixup and a one-cycle schedule: every kind of
+  // state a resume must restore.
   const std::vector<std::string> extra = {"--epochs", "3",   "--augment",   "noise:std=0.05",
                                           "--mixup",  "0.4", "--scheduler", "onecycle"};
-  ASSERT_EQ(nabla_command(train_args(base + "/whole", extra)).code, 0);
+  ASSERT_EQ(nabla_command(spec_train_args(base + "/whole", spec, extra)).code, 0);
 
   // 8 batches per epoch: stop in the middle of the second epoch, with
   // another number of loader threads.
-  auto args = train_args(base + "/cut", extra);
+  auto args = spec_train_args(base + "/cut", spec, extra);
   args.insert(args.end(), {"--workers", "2"});
   stop_after_batches(11);
   const Result cut = nabla_command(args);
@@ -106,6 +127,9 @@ TEST(Train, ResumedRunEqualsUninterruptedRunBitForBit) {
   const Result resumed = nabla_command({"train", "--resume", base + "/cut"});
   ASSERT_EQ(resumed.code, 0) << resumed.err;
   EXPECT_NE(resumed.out.find("resuming"), std::string::npos);
+  // The spec itself is in the config, so the run does not need the file.
+  EXPECT_FALSE(
+      nlohmann::json::parse(file_bytes(base + "/cut/config.json")).at("spec_json").is_null());
 
   const StateDict whole = load(base + "/whole/last.safetensors");
   const StateDict cut_last = load(base + "/cut/last.safetensors");
