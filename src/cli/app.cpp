@@ -26,9 +26,11 @@ struct Binding {
 };
 
 template <class T>
-void bind(CLI::App* app, std::vector<Binding>& bindings, TrainConfig& parsed,
-          const std::string& name, T TrainConfig::*field, const std::string& help) {
-  CLI::Option* o = app->add_option(name, parsed.*field, help)->capture_default_str();
+void add_train_option(CLI::App* app, std::vector<Binding>& bindings, TrainConfig& parsed,
+                      const std::string& name, T TrainConfig::*field, const std::string& help) {
+  CLI::Option* o = app->add_option(name, parsed.*field, help)
+                       ->capture_default_str()
+                       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
   bindings.push_back(
       {o, name, [field](TrainConfig& to, const TrainConfig& from) { to.*field = from.*field; }});
 }
@@ -55,42 +57,53 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
   CLI::App* train = app.add_subcommand("train", "Train a model; every run writes runs/<name>/");
   TrainConfig parsed;
   std::vector<Binding> b;
-  bind(train, b, parsed, "--model", &TrainConfig::model, "Zoo model (see `nabla models`)");
-  bind(train, b, parsed, "--spec", &TrainConfig::spec, "A Sequential described in a JSON file");
-  bind(train, b, parsed, "--data", &TrainConfig::data,
-       "fashion-mnist, mnist, cifar10, or a path (IDX/CIFAR directory, image folders, CSV)");
-  bind(train, b, parsed, "--epochs", &TrainConfig::epochs, "Epochs in all");
-  bind(train, b, parsed, "--batch-size", &TrainConfig::batch_size, "Training batch size");
-  bind(train, b, parsed, "--optimizer", &TrainConfig::optimizer,
-       "sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw");
-  bind(train, b, parsed, "--lr", &TrainConfig::lr,
-       "Learning rate (default: the optimizer's; onecycle's peak)");
-  bind(train, b, parsed, "--weight-decay", &TrainConfig::weight_decay,
-       "Weight decay (default: 0; adamw 0.01)");
-  bind(train, b, parsed, "--scheduler", &TrainConfig::scheduler,
-       "none|step|multistep|exponential|cosine|linear|onecycle|plateau, with :key=value "
-       "arguments (step:step_size=3:gamma=0.1)");
-  bind(train, b, parsed, "--augment", &TrainConfig::augment,
-       "Training transforms: crop:padding=2,flip,affine:degrees=10,noise:std=0.1,erasing,... "
-       "(normalize entries apply to test data too)");
-  bind(train, b, parsed, "--label-smoothing", &TrainConfig::label_smoothing, "Label smoothing ε");
-  bind(train, b, parsed, "--mixup", &TrainConfig::mixup, "Mixup with Beta(α, α); 0 off");
-  bind(train, b, parsed, "--cutmix", &TrainConfig::cutmix, "CutMix with Beta(α, α); 0 off");
-  bind(train, b, parsed, "--early-stopping", &TrainConfig::early_stopping,
-       "Stop after this many epochs without a lower test loss; 0 off");
-  bind(train, b, parsed, "--threads", &TrainConfig::threads,
-       "Compute threads (0: OMP_NUM_THREADS or all cores)");
-  bind(train, b, parsed, "--seed", &TrainConfig::seed,
-       "Seed of the weights, order and augmentation");
-  bind(train, b, parsed, "--workers", &TrainConfig::workers,
-       "Data-loader threads (results do not depend on it)");
-  bind(train, b, parsed, "--device", &TrainConfig::device, "cpu or cuda");
-  bind(train, b, parsed, "--init", &TrainConfig::init,
-       "Start from this checkpoint's model weights (transfer learning)");
-  bind(train, b, parsed, "--freeze", &TrainConfig::freeze,
-       "Comma-separated parameter-name prefixes to keep fixed (features.0,features.3)");
-  bind(train, b, parsed, "--out", &TrainConfig::out, "Run directory (must be new or empty)");
-  bind(train, b, parsed, "--name", &TrainConfig::name, "Run name: the directory runs/NAME");
+  add_train_option(train, b, parsed, "--model", &TrainConfig::model,
+                   "Zoo model (see `nabla models`)");
+  add_train_option(train, b, parsed, "--spec", &TrainConfig::spec,
+                   "A Sequential described in a JSON file");
+  add_train_option(
+      train, b, parsed, "--data", &TrainConfig::data,
+      "fashion-mnist, mnist, cifar10, or a path (IDX/CIFAR directory, image folders, CSV)");
+  add_train_option(train, b, parsed, "--epochs", &TrainConfig::epochs, "Epochs in all");
+  add_train_option(train, b, parsed, "--batch-size", &TrainConfig::batch_size,
+                   "Training batch size");
+  add_train_option(train, b, parsed, "--optimizer", &TrainConfig::optimizer,
+                   "sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw");
+  add_train_option(train, b, parsed, "--lr", &TrainConfig::lr,
+                   "Learning rate (default: the optimizer's; onecycle's peak)");
+  add_train_option(train, b, parsed, "--weight-decay", &TrainConfig::weight_decay,
+                   "Weight decay (default: 0; adamw 0.01)");
+  add_train_option(
+      train, b, parsed, "--scheduler", &TrainConfig::scheduler,
+      "none|step|multistep|exponential|cosine|linear|onecycle|plateau, with :key=value "
+      "arguments (step:step_size=3:gamma=0.1)");
+  add_train_option(
+      train, b, parsed, "--augment", &TrainConfig::augment,
+      "Training transforms: crop:padding=2,flip,affine:degrees=10,noise:std=0.1,erasing,... "
+      "(normalize entries apply to test data too)");
+  add_train_option(train, b, parsed, "--label-smoothing", &TrainConfig::label_smoothing,
+                   "Label smoothing ε");
+  add_train_option(train, b, parsed, "--mixup", &TrainConfig::mixup,
+                   "Mixup with Beta(α, α); 0 off");
+  add_train_option(train, b, parsed, "--cutmix", &TrainConfig::cutmix,
+                   "CutMix with Beta(α, α); 0 off");
+  add_train_option(train, b, parsed, "--early-stopping", &TrainConfig::early_stopping,
+                   "Stop after this many epochs without a lower test loss; 0 off");
+  add_train_option(train, b, parsed, "--threads", &TrainConfig::threads,
+                   "Compute threads (0: OMP_NUM_THREADS or all cores)");
+  add_train_option(train, b, parsed, "--seed", &TrainConfig::seed,
+                   "Seed of the weights, order and augmentation");
+  add_train_option(train, b, parsed, "--workers", &TrainConfig::workers,
+                   "Data-loader threads (results do not depend on it)");
+  add_train_option(train, b, parsed, "--device", &TrainConfig::device, "cpu or cuda");
+  add_train_option(train, b, parsed, "--init", &TrainConfig::init,
+                   "Start from this checkpoint's model weights (transfer learning)");
+  add_train_option(train, b, parsed, "--freeze", &TrainConfig::freeze,
+                   "Comma-separated parameter-name prefixes to keep fixed (features.0,features.3)");
+  add_train_option(train, b, parsed, "--out", &TrainConfig::out,
+                   "Run directory (must be new or empty)");
+  add_train_option(train, b, parsed, "--name", &TrainConfig::name,
+                   "Run name: the directory runs/NAME");
   {
     CLI::Option* o = train->add_flag("--reset-head", parsed.reset_head,
                                      "With --init: entries of another shape (the classifier for "

@@ -48,7 +48,8 @@ void clear_stop() {
   g_stop_signal.store(0);
 }
 
-void stop_after_batches(int64_t batches) {
+void stop_after_batches(int64_t batches, int signal_number) {
+  g_hook_signal.store(signal_number);
   g_batches_left.store(batches);
 }
 

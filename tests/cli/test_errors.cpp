@@ -108,7 +108,15 @@ TEST_F(BadInput, DeviceOptionsAndParsing) {
   expect_error({"eval"}, {"--checkpoint"});
   expect_error(with({"--freeze", "nothing.here"}), {"--freeze", "nothing.here"});
   expect_error(with({"--model", "mlp", "--spec", "x.json"}), {"--model or --spec"});
-  expect_error(with({"--spec", base_ + "/missing.json"}), {"missing.json"});
+  auto spec = with({});
+  spec[3] = "--spec";  // in place of --model mlp
+  spec[4] = base_ + "/missing.json";
+  expect_error(spec, {"missing.json"});
+  spec[4] = base_ + "/bad.json";
+  std::ofstream(spec[4]) << R"({"layers": [{"type": "Flatten"}, {"type": "Linearr"}]})";
+  expect_error(spec, {"Linearr", "Linear"});
+  std::ofstream(spec[4]) << R"({"layers": [)";
+  expect_error(spec, {"bad.json", "not valid JSON"});
 }
 
 TEST_F(BadInput, PredictNeedsAnImage) {
