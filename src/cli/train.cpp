@@ -407,7 +407,7 @@ class Trainer {
     char lr[32];
     std::snprintf(lr, sizeof lr, "%g", c_.resolved_lr());
     out_ << "; " << c_.optimizer << " lr " << lr << ", " << c_.scheduler << " schedule, batch "
-         << c_.batch_size << ", " << c_.epochs << " epochs";
+         << c_.batch_size << ", " << c_.epochs << (c_.epochs == 1 ? " epoch" : " epochs");
     if (!c_.augment.empty()) out_ << ", augment " << c_.augment;
     out_ << "\n";
     if (resuming)

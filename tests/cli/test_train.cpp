@@ -241,5 +241,50 @@ TEST(Train, ResetHeadFineTunesForOtherClasses) {
   EXPECT_FALSE(fs::exists(base + "/c"));
 }
 
+// A model with an auxiliary head that only its auxiliary loss trains: the
+// main logits come from `main`, the auxiliary ones from `aux`.
+class AuxNet : public nn::Module, public models::AuxiliaryOutputs {
+ public:
+  explicit AuxNet(const models::ModelConfig& c) {
+    const int64_t in = c.in_channels * c.image_size * c.image_size;
+    main = register_module("main", std::make_shared<nn::Linear>(in, c.num_classes));
+    aux = register_module("aux", std::make_shared<nn::Linear>(in, c.num_classes));
+  }
+  Tensor forward(const Tensor& x) override {
+    const Tensor flat = x.flatten(1);
+    aux_logits_ = is_training() ? (*aux)(flat) : Tensor();
+    return (*main)(flat);
+  }
+  std::vector<std::pair<Tensor, double>> auxiliary() const override {
+    if (!aux_logits_.defined()) return {};
+    return {{aux_logits_, 0.3}};
+  }
+  std::shared_ptr<nn::Linear> main, aux;
+
+ private:
+  Tensor aux_logits_;
+};
+
+NABLA_REGISTER_MODEL("test-auxnet", "a linear model with a linear auxiliary head (tests)",
+                     [](const models::ModelConfig& c) { return std::make_shared<AuxNet>(c); });
+
+TEST(Train, AuxiliaryLossesAreAdded) {
+  const std::string base = test_dir();
+  auto args = train_args(base + "/run", {"--epochs", "1", "--scheduler", "none"});
+  args[4] = "test-auxnet";
+  ASSERT_EQ(nabla_command(args).code, 0);
+
+  // The same initial weights, from the seed.
+  manual_seed(3);
+  models::ModelConfig config;
+  config.image_size = 8;
+  config.num_classes = 3;
+  const StateDict initial = models::create("test-auxnet", config)->state_dict();
+  const StateDict trained = load(base + "/run/last.safetensors").sub("model.");
+  EXPECT_FALSE(same_bits(initial.at("aux.weight"), trained.at("aux.weight")))
+      << "the auxiliary head got no gradient";
+  EXPECT_FALSE(same_bits(initial.at("main.weight"), trained.at("main.weight")));
+}
+
 }  // namespace
 }  // namespace nabla::cli
