@@ -10,7 +10,7 @@ namespace nabla {
 
 // Decodes a PNG or JPEG file into u8 (C, H, W). channels: 0 keeps the
 // file's (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), 1 converts to gray, 3 to
-// RGB. A missing, truncated or undecodable file throws an Error naming the
+// RGB (2 and 4 to gray+alpha and RGBA). A missing, truncated or undecodable file throws an Error naming the
 // file and stb's reason.
 Tensor read_image(const std::string& path, int channels = 0);
 
