@@ -65,6 +65,37 @@ TEST(Image, ConvertsChannelsOnRead) {
   EXPECT_EQ(gray.at({0, 0, 1}), 0);
 }
 
+// A 2×3 gray JPEG of value 128 (baseline, quality 90), as PIL writes it.
+const char* const kGrayJpegHex =
+    "ffd8ffe000104a46494600010100000100010000ffdb00430003020203020203030303040303040508050504"
+    "04050a070706080c0a0c0c0b0a0b0b0d0e12100d0e110e0b0b1016101113141515150c0f1718161418121415"
+    "14ffc0000b080003000201011100ffc4001f0000010501010101010100000000000000000102030405060708"
+    "090a0bffc400b5100002010303020403050504040000017d0102030004110512213141061351610722711432"
+    "8191a1082342b1c11552d1f02433627282090a161718191a25262728292a3435363738393a43444546474849"
+    "4a535455565758595a636465666768696a737475767778797a838485868788898a92939495969798999aa2a3"
+    "a4a5a6a7a8a9aab2b3b4b5b6b7b8b9bac2c3c4c5c6c7c8c9cad2d3d4d5d6d7d8d9dae1e2e3e4e5e6e7e8e9ea"
+    "f1f2f3f4f5f6f7f8f9faffda0008010100003f002bffd9";
+
+std::string from_hex(const std::string& hex) {
+  std::string out;
+  for (size_t i = 0; i + 1 < hex.size(); i += 2)
+    out.push_back(static_cast<char>(std::stoi(hex.substr(i, 2), nullptr, 16)));
+  return out;
+}
+
+TEST(Image, ReadsJpeg) {
+  TempFolder dir;
+  const std::string p = dir / "gray.jpg";
+  write_bytes(p, from_hex(kGrayJpegHex));
+  const Tensor gray = read_image(p);
+  ASSERT_EQ(gray.shape(), (Shape{1, 3, 2}));
+  for (double v : gray.to_vector()) EXPECT_NEAR(v, 128, 1);
+  EXPECT_EQ(read_image(p, 3).shape(), (Shape{3, 3, 2}));
+  const std::string jpeg = from_hex(kGrayJpegHex);
+  write_bytes(p, jpeg.substr(0, jpeg.size() / 3));
+  EXPECT_ERROR(read_image(p), p.c_str(), "cannot decode");
+}
+
 TEST(Image, FloatImagesAreClampedAndRounded) {
   TempFolder dir;
   const std::string p = dir / "f.png";
