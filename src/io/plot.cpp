@@ -1,13 +1,9 @@
 #include "nabla/io/plot.h"
 
 #include <cairo.h>
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <array>
-#include <atomic>
-#include <cerrno>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
@@ -15,6 +11,7 @@
 #include <limits>
 #include <memory>
 
+#include "io/atomic_file.h"
 #include "nabla/core/error.h"
 
 namespace nabla {
@@ -399,40 +396,6 @@ cairo_status_t append_to_string(void* closure, const unsigned char* data, unsign
   return CAIRO_STATUS_SUCCESS;
 }
 
-// Writes bytes to path through a temporary file beside it, renamed over path
-// only once complete, so a failure never leaves a truncated plot where a good
-// one was (the same scheme as save() in safetensors.cpp).
-void write_atomically(const std::string& path, const std::string& bytes) {
-  static std::atomic<uint64_t> counter{0};
-  const std::string temp = detail::concat(path, ".tmp.", ::getpid(), ".", counter++);
-  const int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-  NABLA_CHECK(fd >= 0, "save_plot: '", path, "': cannot create the temporary file '", temp,
-              "': ", std::strerror(errno));
-  const char* p = bytes.data();
-  size_t left = bytes.size();
-  while (left > 0) {
-    const ssize_t n = ::write(fd, p, left);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const int err = errno;
-      ::close(fd);
-      ::unlink(temp.c_str());
-      NABLA_FAIL("save_plot: '", path, "': writing '", temp, "' failed at byte offset ",
-                 bytes.size() - left, ": ", n < 0 ? std::strerror(err) : "no progress");
-    }
-    p += n;
-    left -= static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  const int sync_errno = errno;
-  if (::close(fd) != 0 || !synced || ::rename(temp.c_str(), path.c_str()) != 0) {
-    const int err = synced ? errno : sync_errno;
-    ::unlink(temp.c_str());
-    NABLA_FAIL("save_plot: '", path, "': cannot replace it with '", temp,
-               "': ", std::strerror(err));
-  }
-}
-
 }  // namespace
 
 void save_plot(const std::vector<Chart>& charts, const std::string& path, int width, int height) {
@@ -474,7 +437,9 @@ void save_plot(const std::vector<Chart>& charts, const std::string& path, int wi
       cairo_surface_write_to_png_stream(surface.get(), append_to_string, &png);
   NABLA_CHECK(status == CAIRO_STATUS_SUCCESS, "save_plot: '", path,
               "': encoding the PNG failed: ", cairo_status_to_string(status));
-  write_atomically(path, png);
+  io::AtomicFile file(path, "save_plot");
+  file.write(png.data(), png.size());
+  file.commit();
 }
 
 }  // namespace nabla

@@ -148,7 +148,7 @@ TEST_F(Plot, UnwritablePathIsAClearError) {
   // A directory in the way of the target: the good file beside it is untouched.
   fs::create_directories(path("taken.png"));
   EXPECT_ERROR(save_plot(training_charts(), path("taken.png")), "save_plot: '", "taken.png",
-               "cannot replace it");
+               "cannot rename the temporary file");
   int files = 0;
   for ([[maybe_unused]] const auto& entry : fs::directory_iterator(dir_)) ++files;
   EXPECT_EQ(files, 1) << "the temporary file was not removed";
