@@ -27,10 +27,11 @@ struct Binding {
 
 template <class T>
 void add_train_option(CLI::App* app, std::vector<Binding>& bindings, TrainConfig& parsed,
-                      const std::string& name, T TrainConfig::*field, const std::string& help) {
+                      const std::string& name, T TrainConfig::*field, const std::string& help,
+                      bool show_default = true) {
   CLI::Option* o = app->add_option(name, parsed.*field, help)
-                       ->capture_default_str()
                        ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  if (show_default) o->capture_default_str();
   bindings.push_back(
       {o, name, [field](TrainConfig& to, const TrainConfig& from) { to.*field = from.*field; }});
 }
@@ -69,10 +70,13 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
                    "Training batch size");
   add_train_option(train, b, parsed, "--optimizer", &TrainConfig::optimizer,
                    "sgd|momentum|nesterov|adagrad|rmsprop|adadelta|adam|adamw");
-  add_train_option(train, b, parsed, "--lr", &TrainConfig::lr,
-                   "Learning rate (default: the optimizer's; onecycle's peak)");
+  add_train_option(
+      train, b, parsed, "--lr", &TrainConfig::lr,
+      "Learning rate; with onecycle, its peak (default: 3e-3 for adamw, adam with onecycle; "
+      "see the README for the others)",
+      false);
   add_train_option(train, b, parsed, "--weight-decay", &TrainConfig::weight_decay,
-                   "Weight decay (default: 0; adamw 0.01)");
+                   "Weight decay (default: 0; adamw 0.01)", false);
   add_train_option(
       train, b, parsed, "--scheduler", &TrainConfig::scheduler,
       "none|step|multistep|exponential|cosine|linear|onecycle|plateau, with :key=value "
