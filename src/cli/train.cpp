@@ -617,6 +617,12 @@ class Trainer {
   }
 
   void print_done() {
+    if (rows_.empty()) {
+      // --epochs 0: the initial weights, as a checkpoint to start from.
+      save_last();
+      out_ << "no epochs to run; saved the initial weights in " << path("last.safetensors") << "\n";
+      return;
+    }
     int64_t best_epoch = 0;
     for (const auto& r : rows_)
       if (r.test_acc == best_acc_) best_epoch = r.epoch;
