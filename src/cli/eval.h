@@ -32,7 +32,7 @@ struct EvalResult {
 // dataset (after transform), and restores the model's mode.
 EvalResult evaluate(nn::Module& model, std::shared_ptr<const data::Dataset> dataset,
                     data::TransformPtr transform, int64_t num_classes, int64_t batch_size = 500,
-                    int workers = 1);
+                    int workers = 0);
 
 struct EvalOptions {
   std::string checkpoint;
@@ -41,7 +41,7 @@ struct EvalOptions {
   std::string model, spec;
   bool json = false;
   int64_t batch_size = 500;
-  int64_t workers = 1;
+  int64_t workers = 0;
   int64_t threads = 0;
 };
 
