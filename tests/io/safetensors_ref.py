@@ -41,7 +41,12 @@ def dtype_name(array):
 
 
 def write(path):
-    tensors, metadata = known_set()
+    write_tensors(path, *known_set())
+
+
+def write_tensors(path, tensors, metadata):
+    """Writes tensors (name -> numpy array, in file order) and metadata
+    (str -> str) as a safetensors file."""
     header = {"__metadata__": metadata}
     offset = 0
     for name, array in tensors.items():
