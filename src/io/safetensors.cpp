@@ -1,12 +1,9 @@
-// safetensors: the format (include/nabla/io/safetensors.h), an atomic writer
-// and a reader that checks the header against the file before trusting it.
+// safetensors: the format (include/nabla/io/safetensors.h), a writer (atomic,
+// through io/atomic_file.h) and a reader that checks the header against the
+// file before trusting it.
 #include "nabla/io/safetensors.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <atomic>
 #include <bit>
 #include <cerrno>
 #include <cstring>
@@ -17,6 +14,7 @@
 #include <set>
 #include <vector>
 
+#include "io/atomic_file.h"
 #include "nabla/ops/factory.h"
 
 namespace nabla {
@@ -48,68 +46,6 @@ const char* format_dtype(DType t) {
 }
 
 // ---------------------------------------------------------------- writing
-
-// A temporary file beside the target that becomes the target on commit();
-// destroyed uncommitted, it removes itself, leaving the target untouched.
-class AtomicFile {
- public:
-  explicit AtomicFile(const std::string& target) : target_(target) {
-    static std::atomic<uint64_t> counter{0};
-    temp_ = target + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
-    // 0666 minus the umask, as an ordinary new file.
-    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    NABLA_CHECK(fd_ >= 0, "save: '", target_, "': cannot create the temporary file '", temp_,
-                "': ", std::strerror(errno));
-  }
-  AtomicFile(const AtomicFile&) = delete;
-  AtomicFile& operator=(const AtomicFile&) = delete;
-  ~AtomicFile() {
-    if (fd_ >= 0) ::close(fd_);
-    if (!committed_) ::unlink(temp_.c_str());
-  }
-
-  void write(const void* data, size_t nbytes) {
-    const char* p = static_cast<const char*>(data);
-    while (nbytes > 0) {
-      const ssize_t n = ::write(fd_, p, nbytes);
-      if (n < 0 && errno == EINTR) continue;
-      NABLA_CHECK(n > 0, "save: '", target_, "': writing the temporary file '", temp_,
-                  "' failed at byte offset ", written_, ": ",
-                  n < 0 ? std::strerror(errno) : "no progress");
-      p += n;
-      nbytes -= static_cast<size_t>(n);
-      written_ += static_cast<uint64_t>(n);
-    }
-  }
-
-  void commit() {
-    NABLA_CHECK(::fsync(fd_) == 0, "save: '", target_, "': fsync of '", temp_,
-                "' failed: ", std::strerror(errno));
-    const int rc = ::close(fd_);
-    fd_ = -1;
-    NABLA_CHECK(rc == 0, "save: '", target_, "': closing '", temp_,
-                "' failed: ", std::strerror(errno));
-    NABLA_CHECK(::rename(temp_.c_str(), target_.c_str()) == 0, "save: '", target_,
-                "': cannot rename the temporary file '", temp_,
-                "' over it: ", std::strerror(errno));
-    committed_ = true;
-    // Makes the rename itself durable. The new file is already in place, so
-    // a failure here is not reported.
-    std::string dir = std::filesystem::path(target_).parent_path().string();
-    if (dir.empty()) dir = ".";
-    const int dfd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dfd >= 0) {
-      (void)::fsync(dfd);
-      ::close(dfd);
-    }
-  }
-
- private:
-  std::string target_, temp_;
-  int fd_ = -1;
-  bool committed_ = false;
-  uint64_t written_ = 0;
-};
 
 void put_u64_le(char* out, uint64_t v) {
   for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((v >> (8 * i)) & 0xff);
@@ -341,7 +277,7 @@ void save(const StateDict& state, const std::string& path,
   // Padding to a multiple of 8 aligns the data buffer for readers that map the file.
   text.append((8 - text.size() % 8) % 8, ' ');
 
-  AtomicFile file(path);
+  io::AtomicFile file(path, "save");
   char len[8];
   put_u64_le(len, text.size());
   file.write(len, 8);

@@ -37,7 +37,8 @@ class Dataset {
 
 // A dataset held in memory as two tensors: inputs (N, ...) and targets (N).
 // u8 inputs are scaled to f32 in [0, 1] by get(); f32 inputs are returned
-// as they are. Targets are i64 class indices (or f32 for regression).
+// as they are (views, as PyTorch's TensorDataset returns). Targets are i64
+// class indices (or f32 for regression); get() returns a 0-d target.
 class TensorDataset : public Dataset {
  public:
   TensorDataset(Tensor inputs, Tensor targets, std::vector<std::string> classes = {});

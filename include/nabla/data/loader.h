@@ -13,6 +13,15 @@
 // Generator seeded with (seed, e, i). So the batches of an epoch depend on
 // seed and epoch only, not on the number of workers or on timing, and a run
 // can resume in the middle of an epoch (begin_at).
+//
+// Workers build whole batches (a shared counter hands out batch numbers)
+// and stay at most prefetch · num_workers batches ahead of the consumer;
+// batches are delivered in order. An exception thrown while a batch is
+// built (a corrupt example, a transform refusing an input) is rethrown by
+// operator* of that batch, as an Error naming the batch and the example
+// and carrying the original message. Workers run the transforms' plain
+// loops and start no OpenMP team of their own, so they do not compete with
+// the training step's threads.
 #pragma once
 
 #include <cstdint>
@@ -23,9 +32,11 @@
 
 namespace nabla::data {
 
+// The examples' tensors stacked along a new first dim (a memcpy each); all
+// examples of a batch must have one shape and dtype.
 struct Batch {
-  Tensor inputs;      // f32 (B, ...)
-  Tensor targets;     // i64 (B) or f32 (B, ...)
+  Tensor inputs;      // f32 (B, ...) (or the inputs' dtype, e.g. i64 tokens)
+  Tensor targets;     // i64 (B) for class indices, else (B, ...) of the targets' dtype
   int64_t index = 0;  // the batch's position in its epoch
 };
 

@@ -29,8 +29,9 @@ std::pair<Tensor, Tensor> read_cifar(const std::vector<std::string>& paths, bool
 
 // CSV with a header row: every column but label_column becomes an f32
 // feature; label_column holds class names or integers. Class names are
-// numbered in sorted order, returned through classes. Errors name the file,
-// the line and the column.
+// numbered in sorted order, returned through classes(); integer labels are
+// the class indices themselves, named "0".."max". Errors name the file, the
+// line and the column.
 std::shared_ptr<TensorDataset> read_csv(const std::string& path, const std::string& label_column);
 
 // An image-folder tree, as torchvision's ImageFolder: root/<class>/<file>

@@ -2,7 +2,11 @@
 // f32 (C, H, W) image and a Generator, and returns a new image; random ones
 // draw only from the Generator they are given, so the DataLoader can make
 // every example's augmentation depend on (seed, epoch, index) alone and a
-// run is reproducible whatever the number of worker threads.
+// run is reproducible whatever the number of worker threads. A transform
+// never modifies its input (a dataset may hand out views of its storage);
+// a random one that leaves the image as it is may return the input itself.
+// Images that are not f32 (C, H, W) on the CPU are refused with an Error
+// naming the transform and the shape.
 //
 // Batch transforms (mixup, cutmix) act on a whole collated batch and turn
 // class-index targets into soft targets for cross_entropy's probability
@@ -47,9 +51,9 @@ TransformPtr random_crop(int64_t size, int64_t padding = 0);
 TransformPtr random_horizontal_flip(double p = 0.5);
 TransformPtr random_vertical_flip(double p = 0.5);
 // torchvision's RandomAffine: rotation by U(-degrees, degrees), translation
-// by up to translate·(W, H) pixels, scale U(scale_min, scale_max), shear
-// U(-shear, shear) degrees along x; bilinear interpolation, zero fill, about
-// the image centre.
+// by up to translate·(W, H) pixels (rounded to whole pixels), scale
+// U(scale_min, scale_max), shear U(-shear, shear) degrees along x; bilinear
+// interpolation, zero fill, about the image centre ((W-1)/2, (H-1)/2).
 struct AffineOptions {
   double degrees = 0;
   double translate = 0;  // fraction of the width and height
@@ -59,10 +63,17 @@ struct AffineOptions {
 TransformPtr random_affine(AffineOptions options);
 // The fixed affine map random_affine draws from (for tests and examples):
 // rotation by degrees, translation by (tx, ty) pixels, scale, shear degrees.
+// Conventions of torchvision.transforms.functional.affine (checked against
+// it): rows go down the screen; a positive angle turns the image clockwise
+// as displayed (90 moves the top row to the right column; F.rotate turns
+// the other way); tx > 0 moves it right, ty > 0 down; a positive shear
+// moves the top rows right. Each output pixel is the input sampled at the
+// inverse map of its position.
 Tensor affine(const Tensor& image, double degrees, double tx, double ty, double scale,
               double shear);
 // Brightness: x·b, b ~ U(1-brightness, 1+brightness); contrast: blends with
 // the image's mean, c ~ U(1-contrast, 1+contrast); results clamped to [0, 1].
+// The two are applied in a random order, as torchvision's ColorJitter does.
 TransformPtr color_jitter(double brightness, double contrast);
 // x + N(0, std²) per pixel.
 TransformPtr gaussian_noise(double std);
@@ -73,7 +84,8 @@ TransformPtr multiplicative_noise(double std);
 TransformPtr thicken(double p = 0.5);
 // Random erasing (cutout when value = 0 and ratio 1): with probability p,
 // a rectangle of area U(scale_min, scale_max)·H·W and aspect ratio in
-// [ratio_min, ratio_max] is set to value.
+// [ratio_min, ratio_max] (log-uniform) is set to value; as torchvision's,
+// it tries 10 draws for a box that fits and else leaves the image as it is.
 struct ErasingOptions {
   double p = 0.5;
   double scale_min = 0.02, scale_max = 0.33;
@@ -85,12 +97,22 @@ TransformPtr random_erasing(ErasingOptions options = {});
 // A transform list from its command-line form, comma-separated, each with
 // optional "name=value" arguments after a colon:
 //   "crop:padding=2,flip,affine:degrees=10:translate=0.1,noise:std=0.1,erasing"
-// Names: crop, flip, vflip, affine, jitter, noise, mulnoise, thicken,
-// erasing (cutout), normalize. image_size is the crop size. Unknown names
-// or arguments throw an Error listing the known ones.
+// Names, arguments and defaults:
+//   crop:padding=4:size=image_size   flip:p=0.5   vflip:p=0.5
+//   affine:degrees=0:translate=0:scale=0:shear=0 (scale=s draws from
+//     U(1-s, 1+s); scale_min, scale_max set the range directly)
+//   jitter:brightness=0.2:contrast=0.2   noise:std=0.1   mulnoise:std=0.1
+//   thicken:p=0.5
+//   erasing:p=0.5:scale_min=0.02:scale_max=0.33:ratio_min=0.3:ratio_max=3.3:value=0
+//   cutout: erasing with square boxes (ratio 1), same p, scale and value
+//   normalize:mean=M:std=S (required; one value per channel as 0.49/0.48/0.45)
+// One transform is returned as itself, several as a Compose; "" and "none"
+// give nullptr (no transform). Unknown names or arguments, and values that
+// are not numbers, throw an Error listing the known ones.
 TransformPtr parse_transforms(const std::string& spec, int64_t image_size);
 
 // ---- batch transforms: inputs (N, C, H, W), targets i64 (N) → soft f32 (N, classes)
+// (mixup and cutmix also take soft f32 (N, classes) targets, so they chain.)
 
 // mixup: x = λ x_i + (1-λ) x_j, y likewise, λ ~ Beta(alpha, alpha), j a
 // random permutation of the batch.

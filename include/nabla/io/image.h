@@ -10,8 +10,8 @@ namespace nabla {
 
 // Decodes a PNG or JPEG file into u8 (C, H, W). channels: 0 keeps the
 // file's (1 gray, 2 gray+alpha, 3 RGB, 4 RGBA), 1 converts to gray, 3 to
-// RGB. A missing, truncated or undecodable file throws an Error naming the
-// file and stb's reason.
+// RGB (2 and 4 to gray+alpha and RGBA). A missing, truncated or
+// undecodable file throws an Error naming the file and stb's reason.
 Tensor read_image(const std::string& path, int channels = 0);
 
 // Writes image as PNG: u8 (C, H, W), or f32 (C, H, W) in [0, 1] (clamped),

@@ -25,8 +25,12 @@ struct SummaryRow {
 };
 
 struct Summary {
+  std::string model;  // the model's Module::name(), the table's first line
+  // In the order calls began, parents before their children, as torchinfo's;
+  // a module called twice has a row per call (total_macs counts every call).
   std::vector<SummaryRow> rows;
-  Shape input_shape;
+  Shape input_shape;   // with the batch of one: [1, 1, 28, 28]
+  Shape output_shape;  // the model's output, likewise
   int64_t total_parameters = 0;
   int64_t trainable_parameters = 0;
   int64_t total_macs = 0;         // per example
@@ -36,7 +40,9 @@ struct Summary {
 
 // Runs one forward pass of a batch of one zero input of input_shape (C, H, W
 // or F) in eval mode under NoGradGuard, with forward hooks on every module,
-// and restores the model's mode.
+// and restores the model's mode (each module's own) and removes the hooks,
+// also when the forward pass throws. The input takes the device and dtype of
+// the model's first floating-point parameter.
 Summary summary(Module& model, const Shape& input_shape);
 
 }  // namespace nabla::nn
