@@ -59,7 +59,7 @@ def write_tensors(path, tensors, metadata):
         f.write(struct.pack("<Q", len(text)))
         f.write(text)
         for array in tensors.values():
-            f.write(np.ascontiguousarray(array).tobytes())
+            np.ascontiguousarray(array).tofile(f)  # no copy through bytes: fast for big models
 
 
 def read(path):
