@@ -5,8 +5,9 @@
   zoo_reference.py OUT_DIR SIZE CLASSES NAME...
 
 For each nabla model NAME it builds the equivalent PyTorch network with a
-fixed seed, gives every BatchNorm random statistics and affine parameters
-(so eval mode is not the identity and the buffers' names are exercised),
+fixed seed, gives every BatchNorm random affine parameters and statistics
+measured on random images (so eval mode is not the identity, the signal
+survives the depth, and the buffers' names are exercised),
 and writes
   OUT_DIR/NAME.weights.safetensors  the state_dict, metadata {"parameters": count}
   OUT_DIR/NAME.io.safetensors       "input" (2, 3, SIZE, SIZE) and its eval-mode "logits"
@@ -60,15 +61,23 @@ BUILDERS = {
 }
 
 
-def randomize_batch_norms(model):
+def calibrate_batch_norms(model, size):
+    """Random affine parameters, and running statistics measured on a batch
+    of random images (one training-mode pass with momentum None). Left at
+    mean 0 and variance 1, the statistics would not match the activations
+    and, through dozens of layers, the logits would stop depending on the
+    input; measured ones keep eval mode meaningful and are not 0 and 1."""
+    norms = [m for m in model.modules() if isinstance(m, nn.BatchNorm2d)]
     with torch.no_grad():
-        for m in model.modules():
-            if isinstance(m, nn.BatchNorm2d):
-                m.weight.uniform_(0.5, 1.5)
-                m.bias.normal_(0.0, 0.1)
-                m.running_mean.normal_(0.0, 0.1)
-                m.running_var.uniform_(0.5, 1.5)
-                m.num_batches_tracked.fill_(7)
+        for m in norms:
+            m.weight.uniform_(0.5, 1.5)
+            m.bias.normal_(0.0, 0.1)
+            m.reset_running_stats()
+            m.momentum = None
+        model.train()
+        model(torch.randn(4, 3, size, size))
+        for m in norms:
+            m.momentum = 0.1
 
 
 def main(argv):
@@ -76,11 +85,12 @@ def main(argv):
         print(__doc__, file=sys.stderr)
         return 2
     out_dir, size, classes = argv[1], int(argv[2]), int(argv[3])
-    torch.set_num_threads(2)
+    # One thread: the test builds its own models on the other core meanwhile.
+    torch.set_num_threads(1)
     for name in argv[4:]:
         torch.manual_seed(0)
         model = BUILDERS[name](classes)
-        randomize_batch_norms(model)
+        calibrate_batch_norms(model, size)
         model.eval()
         x = torch.randn(2, 3, size, size)
         with torch.no_grad():
