@@ -4,7 +4,6 @@
 #include "nabla/nn/activation.h"
 #include "nabla/nn/conv.h"
 #include "nabla/nn/dropout.h"
-#include "nabla/nn/init.h"
 #include "nabla/nn/linear.h"
 #include "nabla/nn/norm.h"
 
@@ -57,15 +56,7 @@ AlexNet::AlexNet(const AlexNetOptions& options_) : options(options_) {
                         std::make_shared<nn::Dropout>(p), std::make_shared<nn::Linear>(4096, 4096),
                         relu(), std::make_shared<nn::Linear>(4096, options.num_classes())));
 
-  if (paper) {
-    detail::init_convs_kaiming_fan_out(*this);
-    apply([](nn::Module& m) {
-      if (auto* fc = dynamic_cast<nn::Linear*>(&m)) {
-        nn::init::normal_(fc->weight, 0.0, 0.01);
-        nn::init::zeros_(fc->bias);
-      }
-    });
-  }
+  if (paper) detail::init_convs_kaiming_fan_out(*this);
 }
 
 Tensor AlexNet::forward(const Tensor& x) {

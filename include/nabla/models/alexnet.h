@@ -12,9 +12,10 @@
 // PyTorch's LocalResponseNorm divides its alpha by n, so it gets alpha = n·α = 5e-4.
 // The paper splits conv2, conv4, conv5 and the dense layers over two GPUs;
 // this is the one-tower network (62,378,344 parameters at 1000 classes, the
-// often-quoted 62.3 M). Init: convolutions kaiming_normal_(fan_out, relu),
-// linear N(0, 0.01), biases 0 (torchvision's VGG rule; the paper's N(0, 0.01)
-// everywhere with biases of 1 does not train without its hand-tuned schedule).
+// often-quoted 62.3 M). Init: convolutions kaiming_normal_(fan_out, relu)
+// with bias 0, linear layers PyTorch's default (torchvision's ResNet rule;
+// the paper's N(0, 0.01) everywhere with biases of 1 trains only with its
+// hand-tuned learning-rate schedule).
 //
 // alexnet-torchvision, torchvision.models.alexnet ("One weird trick", 2014):
 // 64, 192, 384, 256, 256 channels, no LRN, the same classifier, PyTorch's
