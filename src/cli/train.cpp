@@ -256,23 +256,11 @@ class Trainer {
     build_model();
     build_optimizer();
 
-    const StateDict state = load(last);
-    model_->load_state_dict(state.sub("model."));
-    optimizer_->load_state_dict(state.sub("optimizer."));
-    schedule_.load_state_dict(state.sub("scheduler."));
-    const StateDict t = state.sub("trainer.");
-    epoch_ = static_cast<int64_t>(t.at("epoch").item_double());
-    batch_ = static_cast<int64_t>(t.at("batch").item_double());
-    loss_sum_ = t.at("loss_sum").item_double();
-    correct_ = t.at("correct").item_double();
-    seen_ = static_cast<int64_t>(t.at("seen").item_double());
-    train_seconds_ = t.at("train_seconds").item_double();
-    best_acc_ = t.at("best_acc").item_double();
-    best_loss_ = t.at("best_loss").item_double();
-    bad_epochs_ = static_cast<int64_t>(t.at("bad_epochs").item_double());
-    stopped_early_ = t.at("stopped_early").item_double() != 0;
-    last_lr_ = t.at("last_lr").item_double();
-    set_rng_state(load_metadata(last).at("nabla.rng"), last);
+    try {
+      restore(load(last), load_metadata(last));
+    } catch (const Error& e) {
+      NABLA_FAIL("--resume: '", last, "' cannot be resumed: ", e.what());
+    }
 
     // Rows of epochs the checkpoint has not reached (written just before a
     // crash) are dropped: they will be run again.
@@ -290,6 +278,27 @@ class Trainer {
 
  private:
   std::string path(const std::string& file) const { return (fs::path(dir_) / file).string(); }
+
+  // The state save_last wrote.
+  void restore(const StateDict& state, const std::map<std::string, std::string>& metadata) {
+    model_->load_state_dict(state.sub("model."));
+    optimizer_->load_state_dict(state.sub("optimizer."));
+    schedule_.load_state_dict(state.sub("scheduler."));
+    const StateDict t = state.sub("trainer.");
+    epoch_ = static_cast<int64_t>(t.at("epoch").item_double());
+    batch_ = static_cast<int64_t>(t.at("batch").item_double());
+    loss_sum_ = t.at("loss_sum").item_double();
+    correct_ = t.at("correct").item_double();
+    seen_ = static_cast<int64_t>(t.at("seen").item_double());
+    train_seconds_ = t.at("train_seconds").item_double();
+    best_acc_ = t.at("best_acc").item_double();
+    best_loss_ = t.at("best_loss").item_double();
+    bad_epochs_ = static_cast<int64_t>(t.at("bad_epochs").item_double());
+    stopped_early_ = t.at("stopped_early").item_double() != 0;
+    last_lr_ = t.at("last_lr").item_double();
+    NABLA_CHECK(metadata.count("nabla.rng"), "its metadata holds no RNG state");
+    set_rng_state(metadata.at("nabla.rng"), path("last.safetensors"));
+  }
 
   void setup_threads() {
     if (c_.threads > 0) omp_set_num_threads(static_cast<int>(c_.threads));
@@ -314,11 +323,7 @@ class Trainer {
 
   void build_model() {
     source_ = ModelSource{c_.model, c_.spec_json};
-    model_ = build_model_checked();
-  }
-
-  std::shared_ptr<nn::Module> build_model_checked() {
-    return cli::build_model(source_, model_config_);
+    model_ = cli::build_model(source_, model_config_);
   }
 
   // --init: the weights of another run's checkpoint (or any state_dict).

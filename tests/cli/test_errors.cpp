@@ -83,6 +83,10 @@ TEST_F(BadInput, ResumeOfADirectoryWithoutACheckpoint) {
   fs::create_directories(base_ + "/empty");
   expect_error({"train", "--resume", base_ + "/empty"}, {"no last.safetensors", "empty"});
   expect_error({"train", "--resume", run_, "--lr", "0.1"}, {"--lr", "cannot be changed"});
+  // A model-only checkpoint in the place of last.safetensors.
+  fs::create_directories(base_ + "/copy");
+  fs::copy_file(run_ + "/best.safetensors", base_ + "/copy/last.safetensors");
+  expect_error({"train", "--resume", base_ + "/copy"}, {"cannot be resumed", "Missing key"});
 }
 
 TEST_F(BadInput, CheckpointOfAnotherModel) {
