@@ -356,8 +356,12 @@ TEST(Autograd, HandUnrolledRnnTrains) {
     NoGradGuard no_grad;
     for (Tensor& p : params) p.sub_(p.grad() * lr);
   }
+  // Against the best constant prediction (the target's variance, about
+  // 5/12), not the initial loss, which depends on the draw of the weights.
+  const double baseline = mean(square(target - mean(target))).item<double>();
   EXPECT_TRUE(std::isfinite(final_loss));
-  EXPECT_LT(final_loss, 0.1 * initial) << "initial " << initial << ", final " << final_loss;
+  EXPECT_LT(final_loss, 0.1 * baseline)
+      << "initial " << initial << ", final " << final_loss << ", baseline " << baseline;
 }
 
 TEST(Autograd, DeepChainsNeitherOverflowInBackwardNorInDestruction) {
