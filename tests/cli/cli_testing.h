@@ -19,11 +19,15 @@ namespace nabla::cli::testing {
 
 namespace fs = std::filesystem;
 
+// Where this test process writes: removed when the tests end.
+inline fs::path scratch_root() {
+  return fs::temp_directory_path() / ("nabla_cli_" + std::to_string(::getpid()));
+}
+
 // A directory of its own for the running test, removed first if it exists.
 inline std::string test_dir(const std::string& tag = "") {
   const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-  fs::path dir = fs::temp_directory_path() / ("nabla_cli_" + std::to_string(::getpid())) /
-                 (std::string(info->test_suite_name()) + "." + info->name() + tag);
+  fs::path dir = scratch_root() / (std::string(info->test_suite_name()) + "." + info->name() + tag);
   fs::remove_all(dir);
   fs::create_directories(dir);
   return dir.string();
@@ -62,7 +66,7 @@ inline void write_tiny_idx(const std::string& dir, int64_t classes, int64_t trai
 // The dataset of 3 classes, written once per test binary.
 inline const std::string& tiny_data() {
   static const std::string dir = [] {
-    fs::path d = fs::temp_directory_path() / ("nabla_cli_" + std::to_string(::getpid())) / "data3";
+    fs::path d = scratch_root() / "data3";
     write_tiny_idx(d.string(), 3);
     return d.string();
   }();

@@ -16,12 +16,17 @@ namespace {
 
 using namespace nabla::cli::testing;
 
+class RemoveScratch : public ::testing::Environment {
+ public:
+  void TearDown() override { fs::remove_all(scratch_root()); }
+};
+::testing::Environment* const kRemoveScratch =
+    ::testing::AddGlobalTestEnvironment(new RemoveScratch);
+
 // One trained run shared by the tests of this file.
 const std::string& trained_run() {
   static const std::string dir = [] {
-    const std::string d =
-        (fs::temp_directory_path() / ("nabla_cli_" + std::to_string(::getpid())) / "trained")
-            .string();
+    const std::string d = (scratch_root() / "trained").string();
     fs::remove_all(d);
     const Result r = nabla_command(train_args(d));
     EXPECT_EQ(r.code, 0) << r.err;
