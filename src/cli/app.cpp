@@ -1,6 +1,7 @@
 #include "app.h"
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <functional>
 #include <memory>
 
@@ -224,7 +225,13 @@ int run_command(const std::vector<std::string>& args, std::ostream& out, std::os
     if (*predict) return run_predict(po, out);
     if (*summary) return run_summary(so, out);
     if (*list) {
-      for (const auto& info : models::list()) out << info.name << "  " << info.description << "\n";
+      // Names in one column, descriptions aligned after the longest name.
+      const auto infos = models::list();
+      size_t width = 0;
+      for (const auto& info : infos) width = std::max(width, info.name.size());
+      for (const auto& info : infos)
+        out << info.name << std::string(width - info.name.size() + 2, ' ') << info.description
+            << "\n";
       return 0;
     }
   } catch (const std::exception& e) {
