@@ -212,14 +212,22 @@ class Backend {
   };
   // values[i, j] = max of the window, indices[i, j] (i64) = its position
   // h·W + w in the plane: the first maximum, or the last NaN (NaN propagates).
+  // indices may be undefined: only the values are wanted (no autograd, no
+  // return_indices).
   virtual void max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x,
                           const PoolWindow& window) = 0;
   // out = 0, then out[plane][indices[i, j]] += src[i, j] (accumulate) or =
-  // src[i, j]: max pooling's backward (dy routed to the argmax) and
+  // src[i, j]: adaptive max pooling's backward (dy routed to the argmax) and
   // max_unpool2d's forward. out (N, C, H, W); src, indices (N, C, OH, OW).
   // Every index is checked against H·W.
   virtual void max_pool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices,
                                    bool accumulate) = 0;
+  // max_pool2d's backward: dx = 0, then dx[plane][indices[i, j]] += dy[i, j],
+  // where indices came from max_pool2d over `window`, so each lies in its own
+  // window (a kernel may rely on it: when the windows tile the input, dx can
+  // be written in one pass as a gather).
+  virtual void max_pool2d_backward(const Tensor& dx, const Tensor& dy, const Tensor& indices,
+                                   const PoolWindow& window) = 0;
   // out[i, j] = src[plane][indices[i, j]]: max_unpool2d's backward.
   // out, indices (N, C, OH, OW); src (N, C, H, W).
   virtual void max_unpool2d_backward(const Tensor& out, const Tensor& src,
