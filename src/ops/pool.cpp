@@ -106,9 +106,11 @@ void check_output_size(const Size2& s, const char* op, const Tensor& x, int spat
 // (max_pool2d and adaptive_max_pool2d).
 struct MaxPool2dBackward final : Node {
   NABLA_NODE(MaxPool2dBackward);
-  SavedTensor indices;               // (N, C, OH, OW) i64 into the H·W plane
+  // (N, C, OH, OW): i64 positions in the H·W plane, or (max_pool2d only)
+  // u8 taps of the window
+  SavedTensor indices;
   Shape input_shape;                 // (N, C, H, W)
-  std::optional<PoolWindow> window;  // max_pool2d's (the backend may use it); none: adaptive
+  std::optional<PoolWindow> window;  // max_pool2d's; none: adaptive
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     Tensor dx = empty_on(g[0], input_shape);
     if (window)
@@ -158,15 +160,19 @@ struct AdaptiveAvgPool2dBackward final : Node {
   }
 };
 
-// values and, when return_indices, indices. Without autograd history and
-// without return_indices (inference) no indices are computed at all.
+// values and, when return_indices, indices (int64 positions in the plane).
+// Where the caller does not want them, autograd keeps the argmaxes as uint8
+// taps of the window (an eighth of the bytes to write and read back); with
+// no autograd either (inference) none are made at all.
 std::pair<Tensor, Tensor> max_pool(const Tensor& x, const PoolCall& c, bool return_indices) {
   Tensor x4 = as_4d(x, c.op, c.spatial_dims);
   const auto [window, out] = window_of(c, x4);
   const Shape shape{x4.size(0), x4.size(1), out.h, out.w};
-  const bool grad = autograd::should_record({&x4});
-  Tensor values = empty_on(x4, shape);
-  Tensor indices = return_indices || grad ? empty_on(x4, shape, kInt64) : Tensor();
+  Tensor values = empty_on(x4, shape), indices;
+  if (return_indices)
+    indices = empty_on(x4, shape, kInt64);
+  else if (autograd::should_record({&x4}))
+    indices = empty_on(x4, shape, window.kernel_h * window.kernel_w <= 256 ? kUInt8 : kInt64);
   backend_of(x4).max_pool2d(values, indices, x4, window);
   if (auto node = record<MaxPool2dBackward>({x4}, {&values})) {
     node->indices = indices;
