@@ -38,11 +38,13 @@ TEST(Activations, ModulesApplyTheirFunctions) {
 
 // ReLU's contiguous runs have kernels of their own (multiversioned for AVX2
 // and AVX-512); strided runs take the generic loop. Both give, element for
-// element, x > 0 ? x : 0 and dy where x > 0 else 0, over lengths that leave
-// every vector tail and with ±∞.
+// element, PyTorch's x < 0 ? +0 : x and x ≤ 0 ? +0 : dy, over lengths that
+// leave every vector tail and with ±0, ±∞ and NaN (which propagates forward
+// and lets dy through backward, as in PyTorch).
 TEST(Activations, ReluContiguousAndStridedRunsAgree) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
   const double inf = std::numeric_limits<double>::infinity();
-  const std::vector<double> specials{-1.5, 0.0, 2.0, inf, -inf, 1e-30, -1e-30};
+  const std::vector<double> specials{-1.5, 0.0, -0.0, 2.0, inf, -inf, nan, 1e-30, -1e-30};
   Generator gen(5);
   for (DType dtype : {kFloat32, kFloat64})
     for (int64_t n : {1, 3, 7, 8, 15, 16, 17, 31, 33, 64, 1001}) {
@@ -69,12 +71,16 @@ TEST(Activations, ReluContiguousAndStridedRunsAgree) {
         for (size_t k = 0; k < xs.size(); ++k) {
           const double v = dtype == kFloat32 ? double(float(xs[k])) : xs[k];
           const double dv = dtype == kFloat32 ? double(float(dys[k])) : dys[k];
-          const double expected_y = v > 0 ? v : 0.0, expected_dx = v > 0 ? dv : 0.0;
-          ASSERT_TRUE(ys[k] == expected_y && !std::signbit(ys[k]))
-              << (x.is_contiguous() ? "contiguous" : "strided") << " relu(" << v << ") = " << ys[k];
-          ASSERT_TRUE(dxs[k] == expected_dx && std::signbit(dxs[k]) == std::signbit(expected_dx))
-              << (x.is_contiguous() ? "contiguous" : "strided") << " relu'(" << v << ")·" << dv
-              << " = " << dxs[k];
+          const double expected_y = v < 0 ? 0.0 : v, expected_dx = v <= 0 ? 0.0 : dv;
+          // Bit for bit up to NaN payloads (−0 is not +0).
+          auto same = [](double a, double b) {
+            return (std::isnan(a) && std::isnan(b)) ||
+                   (a == b && std::signbit(a) == std::signbit(b));
+          };
+          const char* layout = x.is_contiguous() ? "contiguous" : "strided";
+          ASSERT_TRUE(same(ys[k], expected_y)) << layout << " relu(" << v << ") = " << ys[k];
+          ASSERT_TRUE(same(dxs[k], expected_dx))
+              << layout << " relu'(" << v << ")·" << dv << " = " << dxs[k];
         }
       }
     }

@@ -54,16 +54,17 @@ void binary_loop(const Tensor& out, const Tensor& x, const Tensor& y, F f) {
 // library's baseline is x86-64-v2, whose 4-lane SSE loop takes ≈ 1.4× as
 // long as the AVX2 one on a LeNet activation (128×6×28×28) that sits in
 // cache, where these passes run after the layer that wrote their input.
-// relu(NaN) = 0 and relu'(NaN) = 0, as the generic loops compute it.
+// As PyTorch: relu(x) = x < 0 ? 0 : x, so NaN and −0 pass through, and
+// relu'(x)·dy = x ≤ 0 ? 0 : dy, so NaN lets dy through.
 template <class T>
 [[gnu::target_clones("avx512f", "avx2", "default")]] void relu_run(T* o, const T* a, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) o[i] = a[i] > T(0) ? a[i] : T(0);
+  for (int64_t i = 0; i < n; ++i) o[i] = a[i] < T(0) ? T(0) : a[i];
 }
 
 template <class T>
 [[gnu::target_clones("avx512f", "avx2", "default")]] void relu_backward_run(T* o, const T* dy,
                                                                             const T* x, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) o[i] = x[i] > T(0) ? dy[i] : T(0);
+  for (int64_t i = 0; i < n; ++i) o[i] = x[i] <= T(0) ? T(0) : dy[i];
 }
 
 template <class T>
@@ -103,11 +104,11 @@ void unary_typed(UnaryOp op, const Tensor& out, const Tensor& x, double a_, doub
             return relu_run<T>(reinterpret_cast<T*>(p[0]), reinterpret_cast<const T*>(p[1]), n);
           for (int64_t i = 0; i < n; ++i) {
             const T v = at<T>(p[1], s[1], i);
-            at<T>(p[0], s[0], i) = v > T(0) ? v : T(0);
+            at<T>(p[0], s[0], i) = v < T(0) ? T(0) : v;
           }
         });
       }
-      return unary_loop<T>(out, x, [](A v) { return v > 0 ? v : A(0); });
+      return unary_loop<T>(out, x, [](A v) { return v < 0 ? A(0) : v; });
     case UnaryOp::Sigmoid:
       return unary_loop<T>(out, x, [](A v) { return sigmoid(v); });
     case UnaryOp::Tanh:
@@ -197,10 +198,10 @@ void binary_typed(BinaryOp op, const Tensor& out, const Tensor& x, const Tensor&
                                         reinterpret_cast<const T*>(p[1]),
                                         reinterpret_cast<const T*>(p[2]), n);
           for (int64_t i = 0; i < n; ++i)
-            at<T>(p[0], s[0], i) = at<T>(p[2], s[2], i) > T(0) ? at<T>(p[1], s[1], i) : T(0);
+            at<T>(p[0], s[0], i) = at<T>(p[2], s[2], i) <= T(0) ? T(0) : at<T>(p[1], s[1], i);
         });
       }
-      return arith([](A dy, A v) { return v > 0 ? dy : A(0); });
+      return arith([](A dy, A v) { return v <= 0 ? A(0) : dy; });
     case BinaryOp::SigmoidBackward:
       return arith([](A dy, A s) { return dy * s * (A(1) - s); });
     case BinaryOp::TanhBackward:
