@@ -564,6 +564,7 @@ void max_pool_tiled_backward(const Tensor& dx, const Tensor& dy, const Tensor& i
     const Plane<const index_t<K>> idx = indices_planes[p];
     // Columns [w_begin, W) of input row h, one element at a time.
     auto row_tail = [&](int64_t h, int64_t w_begin) {
+      if (w_begin >= W) return;
       T* row = g + h * W;
       const int64_t i = (h + k.pad_h) / k.kernel_h, a = (h + k.pad_h) % k.kernel_h;
       if (i >= OH) {
