@@ -197,6 +197,8 @@ TEST(MaxPool2d, EveryKernelMatchesTheNaiveLoop) {
       {{2, 2, 10, 22}, 2, 2, 0, 1, false},  // 11
       {{1, 1, 2, 2}, 2, 2, 0, 1, false},    // one window
       {{1, 2, 5, 3}, 2, 2, 0, 1, true},     // 2 windows, the second clipped
+      {{1, 1, 1, 9}, 2, 2, 0, 1, true},     // one input row: only clipped windows
+      {{2, 1, 3, 1}, 2, 2, 0, 1, true},     // one input column
       {{1, 2, 7, 10}, 2, 2, 1, 1, true},    // padding: general kernel, tiled backward
       {{1, 2, 8, 9}, 3, 3, 0, 1, true},     // tiles of 3
       {{2, 2, 7, 8}, 3, 2, 1, 1, false},    // overlapping windows
