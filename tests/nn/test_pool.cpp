@@ -201,7 +201,14 @@ TEST(MaxPool2d, EveryKernelMatchesTheNaiveLoop) {
       {{2, 1, 3, 1}, 2, 2, 0, 1, true},     // one input column
       {{1, 2, 7, 10}, 2, 2, 1, 1, true},    // padding: general kernel, tiled backward
       {{1, 2, 8, 9}, 3, 3, 0, 1, true},     // tiles of 3
-      {{2, 2, 7, 8}, 3, 2, 1, 1, false},    // overlapping windows
+      {{2, 2, 7, 8}, 3, 2, 1, 1, false},    // overlapping windows, too narrow for vectors
+      {{1, 2, 9, 40}, 3, 2, 1, 1, false},   // interior of 19 windows: 8-lane steps
+      {{1, 2, 9, 12}, 3, 2, 1, 1, true},    // interior of 5: 4-lane steps
+      {{1, 1, 6, 13}, 3, 1, 1, 1, false},   // stride 1
+      {{2, 1, 7, 17}, 2, 1, 0, 1, true},    // 2×2 of stride 1
+      {{1, 2, 11, 40}, 3, 3, 0, 1, true},   // stride 3: one load a lane
+      {{1, 1, 9, 30}, 3, 2, 1, 2, false},   // dilation 2
+      {{1, 1, 12, 41}, 5, 2, 2, 1, true},   // 25 taps
       {{1, 2, 9, 8}, 3, 2, 1, 2, true},     // dilation
       {{1, 1, 6, 7}, 2, 1, 0, 2, false},
   };

@@ -59,22 +59,28 @@ inline bool replaces(T v, T best) {
 }
 
 // The maximum over rows × cols of x, scanned row by row: the first maximum,
-// or the last NaN. h, w: its position; a, b: its tap (row, column) in the
-// window. An empty window gives −∞ at its first position.
+// or the last NaN; (h, w) is where it is. An empty window gives −∞ at its
+// first position.
 struct Argmax {
-  int64_t h, w, a, b;
+  int64_t h, w;
+  // Its tap a·kernel_w + b in the window.
+  int64_t tap(const Span& rows, const Span& cols, int64_t kernel_w) const {
+    const int64_t a = rows.tap + (rows.step == 1 ? h - rows.begin : (h - rows.begin) / rows.step);
+    const int64_t b = cols.tap + (cols.step == 1 ? w - cols.begin : (w - cols.begin) / cols.step);
+    return a * kernel_w + b;
+  }
 };
 
 template <class T>
 T window_max(const Plane<const T>& x, const Span& rows, const Span& cols, Argmax& arg) {
   T best = -std::numeric_limits<T>::infinity();
-  arg = {rows.begin, cols.begin, rows.tap, cols.tap};
-  for (int64_t h = rows.begin, a = rows.tap; h < rows.end; h += rows.step, ++a)
-    for (int64_t w = cols.begin, b = cols.tap; w < cols.end; w += cols.step, ++b) {
+  arg = {rows.begin, cols.begin};
+  for (int64_t h = rows.begin; h < rows.end; h += rows.step)
+    for (int64_t w = cols.begin; w < cols.end; w += cols.step) {
       const T v = x(h, w);
       if (replaces(v, best)) {
         best = v;
-        arg = {h, w, a, b};
+        arg = {h, w};
       }
     }
   return best;
@@ -97,10 +103,13 @@ void max_pool_windows(const Tensor& values, const Tensor& indices, const Tensor&
     const Plane<index_t<K>> idx = indices_planes[p];
     for (int64_t i = 0; i < OH; ++i)
       for (int64_t j = 0; j < OW; ++j) {
+        const Span& r = rows[static_cast<size_t>(i)];
+        const Span& c = cols[static_cast<size_t>(j)];
         Argmax arg;
-        out(i, j) = window_max(in, rows[static_cast<size_t>(i)], cols[static_cast<size_t>(j)], arg);
+        const T best = window_max(in, r, c, arg);
+        out(i, j) = best;
         if constexpr (K == Where::kPosition) idx(i, j) = arg.h * W + arg.w;
-        if constexpr (K == Where::kTap) idx(i, j) = static_cast<uint8_t>(arg.a * kernel_w + arg.b);
+        if constexpr (K == Where::kTap) idx(i, j) = static_cast<uint8_t>(arg.tap(r, c, kernel_w));
       }
   });
 }
@@ -455,12 +464,174 @@ void max_pool_2x2(const Tensor& values, const Tensor& indices, const Tensor& x) 
       out[i * OW + j] = window_max(in, Span{2 * i, std::min(2 * i + 2, H), 1},
                                    Span{2 * j, std::min(2 * j + 2, W), 1}, arg);
       if constexpr (K == Where::kPosition) idx[i * OW + j] = arg.h * W + arg.w;
-      if constexpr (K == Where::kTap) idx[i * OW + j] = static_cast<uint8_t>(arg.a * 2 + arg.b);
+      if constexpr (K == Where::kTap)
+        idx[i * OW + j] = static_cast<uint8_t>((arg.h - 2 * i) * 2 + arg.w - 2 * j);
     };
     for (int64_t i = 0; i < full_h; ++i)
       for (int64_t j = full_w; j < OW; ++j) edge(i, j);
     for (int64_t i = full_h; i < OH; ++i)
       for (int64_t j = 0; j < OW; ++j) edge(i, j);
+  });
+}
+
+// ---- any window, over row-contiguous float input: lanes are outputs of a row
+
+// Where output j's window starts and how it steps along a row of x.
+struct RowWindow {
+  int64_t kernel_w, stride_w, dilation_w, pad_w;
+  int64_t W, row_stride;  // x's row length and the step between its rows
+};
+
+// v[k] = p[k·s]; kS is s when it is 1 or 2 (shifted loads and a shuffle that
+// read p[0 .. (VL − 1)·s] and nothing past it), 0 for any s (one load a lane).
+template <int VL, int kS>
+[[gnu::always_inline]] inline void load_strided(typename Lanes<VL>::f32& v, const float* p,
+                                                int64_t s) {
+  using F = typename Lanes<VL>::f32;
+  if constexpr (kS == 1) {
+    __builtin_memcpy(&v, p, sizeof(F));
+  } else if constexpr (kS == 2) {
+    F x0, x1;  // p[0 .. VL − 1] and p[VL − 1 .. 2VL − 2]
+    __builtin_memcpy(&x0, p, sizeof(F));
+    __builtin_memcpy(&x1, p + VL - 1, sizeof(F));
+    if constexpr (VL == 8)
+      v = __builtin_shufflevector(x0, x1, 0, 2, 4, 6, 9, 11, 13, 15);
+    else
+      v = __builtin_shufflevector(x0, x1, 0, 2, 5, 7);
+  } else {
+    for (int k = 0; k < VL; ++k) v[k] = p[k * s];
+  }
+}
+
+// Windows j .. j+VL−1 of output row i (rows: its window rows, not empty),
+// all inside x's columns: the taps are scanned in window_max's order, each
+// a vector of VL lanes, with `replaces` as compare + select. The first tap
+// is taken as it is (window_max takes it too, or keeps −∞ at its position).
+// Positions are tracked as h·W + b·dilation − pad, lane k adding (j+k)·s.
+template <int VL, int kS, Where K>
+[[gnu::always_inline]] inline void max_pool_row_step(const float* plane, const RowWindow& g,
+                                                     const Span& rows, int64_t j, float* out,
+                                                     index_t<K>* idx) {
+  using F = typename Lanes<VL>::f32;
+  using I = typename Lanes<VL>::i32;
+  F best{};
+  I at{};
+  bool first = true;
+  for (int64_t h = rows.begin, a = rows.tap; h < rows.end; h += rows.step, ++a) {
+    const float* r = plane + h * g.row_stride + j * g.stride_w - g.pad_w;
+    for (int64_t b = 0; b < g.kernel_w; ++b) {
+      F v;
+      load_strided<VL, kS>(v, r + b * g.dilation_w, g.stride_w);
+      const int32_t code = static_cast<int32_t>(
+          K == Where::kTap ? a * g.kernel_w + b : h * g.W + b * g.dilation_w - g.pad_w);
+      if (first) {
+        best = v;
+        at = I{} + code;
+        first = false;
+        continue;
+      }
+      const I m = (v > best) | (v != v);
+      best = m ? v : best;
+      if constexpr (K != Where::kNowhere) at = m ? I{} + code : at;
+    }
+  }
+  __builtin_memcpy(out + j, &best, sizeof(F));
+  if constexpr (K == Where::kPosition) {
+    using L = typename Lanes<VL>::i64;
+    L lane{};
+    for (int k = 0; k < VL; ++k) lane[k] = (j + k) * g.stride_w;
+    const L index = __builtin_convertvector(at, L) + lane;
+    __builtin_memcpy(idx + j, &index, sizeof(L));
+  }
+  if constexpr (K == Where::kTap) {
+    typename Lanes<VL>::i32_bytes bytes;
+    __builtin_memcpy(&bytes, &at, sizeof(bytes));
+    typename Lanes<VL>::u8 taps;
+    if constexpr (VL == 8)
+      taps = __builtin_shufflevector(bytes, bytes, 0, 4, 8, 12, 16, 20, 24, 28);
+    else
+      taps = __builtin_shufflevector(bytes, bytes, 0, 4, 8, 12);
+    __builtin_memcpy(idx + j, &taps, sizeof(taps));
+  }
+}
+
+// Output columns [j_lo, j_lo + n) (n ≥ 4) of every row of one plane; out and
+// idx rows are OW apart.
+template <int kMaxVL, int kS, Where K>
+[[gnu::always_inline]] inline void max_pool_rows_body(const float* plane, const RowWindow& g,
+                                                      const Span* rows, int64_t OH, int64_t OW,
+                                                      int64_t j_lo, int64_t n, float* out,
+                                                      index_t<K>* idx) {
+  for (int64_t i = 0; i < OH; ++i) {
+    float* o = out + i * OW;
+    index_t<K>* ix = K == Where::kNowhere ? nullptr : idx + i * OW;
+    vector_steps<kMaxVL>(n, [&](int64_t j, auto vl) {
+      max_pool_row_step<decltype(vl)::value, kS, K>(plane, g, rows[i], j_lo + j, o, ix);
+    });
+  }
+}
+
+template <int kS, Where K>
+[[gnu::target("avx2")]] void max_pool_rows_avx2(const float* plane, const RowWindow& g,
+                                                const Span* rows, int64_t OH, int64_t OW,
+                                                int64_t j_lo, int64_t n, float* out,
+                                                index_t<K>* idx) {
+  max_pool_rows_body<8, kS, K>(plane, g, rows, OH, OW, j_lo, n, out, idx);
+}
+
+template <int kS, Where K>
+void max_pool_rows(const float* plane, const RowWindow& g, const Span* rows, int64_t OH, int64_t OW,
+                   int64_t j_lo, int64_t n, float* out, index_t<K>* idx) {
+  if (cpu_has_avx2()) return max_pool_rows_avx2<kS, K>(plane, g, rows, OH, OW, j_lo, n, out, idx);
+  max_pool_rows_body<4, kS, K>(plane, g, rows, OH, OW, j_lo, n, out, idx);
+}
+
+// max_pool_windows for float x with x.stride(3) == 1, contiguous values and
+// indices, and no empty window row: the columns whose windows lie inside x
+// (the interior, when it is ≥ 4 wide) are done by max_pool_rows, the border
+// columns (padding clips them) by window_max.
+template <Where K>
+void max_pool_rows_of(const Tensor& values, const Tensor& indices, const Tensor& x,
+                      const PoolWindow& k, const std::vector<Span>& rows,
+                      const std::vector<Span>& cols) {
+  const int64_t W = x.size(3), OH = values.size(2), OW = values.size(3);
+  const RowWindow g{k.kernel_w, k.stride_w, k.dilation_w, k.pad_w, W, x.stride(2)};
+  // Interior: j·s − pad ≥ 0 and j·s − pad + (kernel_w − 1)·dilation ≤ W − 1.
+  const int64_t j_lo = (k.pad_w + k.stride_w - 1) / k.stride_w;
+  const int64_t last = W - 1 + k.pad_w - (k.kernel_w - 1) * k.dilation_w;
+  const int64_t j_hi = last < 0 ? 0 : std::min(OW, last / k.stride_w + 1);
+  const int64_t n = j_hi > j_lo + 3 ? j_hi - j_lo : 0;  // vector steps need ≥ 4 windows
+  const Planes<const float> x_planes(x);
+  for_each_plane(x.size(0) * x.size(1), OH * OW * k.kernel_h * k.kernel_w, [&](int64_t p) {
+    const Plane<const float> in = x_planes[p];
+    float* out = static_cast<float*>(values.raw_data()) + p * OH * OW;
+    index_t<K>* idx =
+        K == Where::kNowhere ? nullptr : static_cast<index_t<K>*>(indices.raw_data()) + p * OH * OW;
+    if (n > 0) {
+      if (k.stride_w == 1)
+        max_pool_rows<1, K>(in.base, g, rows.data(), OH, OW, j_lo, n, out, idx);
+      else if (k.stride_w == 2)
+        max_pool_rows<2, K>(in.base, g, rows.data(), OH, OW, j_lo, n, out, idx);
+      else
+        max_pool_rows<0, K>(in.base, g, rows.data(), OH, OW, j_lo, n, out, idx);
+    }
+    auto scalar = [&](int64_t i, int64_t j) {
+      const Span& r = rows[static_cast<size_t>(i)];
+      const Span& c = cols[static_cast<size_t>(j)];
+      Argmax arg;
+      out[i * OW + j] = window_max(in, r, c, arg);
+      if constexpr (K == Where::kPosition) idx[i * OW + j] = arg.h * W + arg.w;
+      if constexpr (K == Where::kTap)
+        idx[i * OW + j] = static_cast<uint8_t>(arg.tap(r, c, k.kernel_w));
+    };
+    for (int64_t i = 0; i < OH; ++i) {
+      if (n == 0) {
+        for (int64_t j = 0; j < OW; ++j) scalar(i, j);
+        continue;
+      }
+      for (int64_t j = 0; j < j_lo; ++j) scalar(i, j);
+      for (int64_t j = j_hi; j < OW; ++j) scalar(i, j);
+    }
   });
 }
 
@@ -663,6 +834,14 @@ void CpuBackend::max_pool2d(const Tensor& values, const Tensor& indices, const T
         rows.push_back(dilated_span(i * k.stride_h - k.pad_h, k.kernel_h, k.dilation_h, H));
       for (int64_t j = 0; j < OW; ++j)
         cols.push_back(dilated_span(j * k.stride_w - k.pad_w, k.kernel_w, k.dilation_w, W));
+      if constexpr (std::is_same_v<scalar_t, float>) {
+        const bool rows_non_empty =
+            std::all_of(rows.begin(), rows.end(), [](const Span& r) { return r.begin < r.end; });
+        if (x.stride(3) == 1 && values.is_contiguous() &&
+            (K == Where::kNowhere || indices.is_contiguous()) && rows_non_empty &&
+            H * W < (int64_t{1} << 31) - 1)
+          return max_pool_rows_of<K>(values, indices, x, k, rows, cols);
+      }
       max_pool_windows<scalar_t, K>(values, indices, x, rows, cols, k.kernel_w,
                                     k.kernel_h * k.kernel_w);
     });
