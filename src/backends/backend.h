@@ -210,16 +210,25 @@ class Backend {
     int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
     int64_t dilation_h = 1, dilation_w = 1;
   };
-  // values[i, j] = max of the window, indices[i, j] (i64) = its position
-  // h·W + w in the plane: the first maximum, or the last NaN (NaN propagates).
+  // values[i, j] = max of the window: the first maximum, or the last NaN
+  // (NaN propagates). indices[i, j] says where it is, as an int64 position
+  // h·W + w in the plane, or (kernel_h·kernel_w ≤ 256) as a uint8 tap
+  // a·kernel_w + b of the window: row i·stride_h − pad_h + a·dilation_h,
+  // column alike. indices may be undefined: only the values are wanted.
   virtual void max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x,
                           const PoolWindow& window) = 0;
   // out = 0, then out[plane][indices[i, j]] += src[i, j] (accumulate) or =
-  // src[i, j]: max pooling's backward (dy routed to the argmax) and
+  // src[i, j]: adaptive max pooling's backward (dy routed to the argmax) and
   // max_unpool2d's forward. out (N, C, H, W); src, indices (N, C, OH, OW).
   // Every index is checked against H·W.
   virtual void max_pool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices,
                                    bool accumulate) = 0;
+  // max_pool2d's backward: dx = 0, then dy[i, j] is added at the argmax
+  // indices[i, j] (int64 position or uint8 tap, as max_pool2d wrote them over
+  // `window`, so each lies in its own window: a kernel may rely on it; when
+  // the windows tile the input, dx is written in one pass as a gather).
+  virtual void max_pool2d_backward(const Tensor& dx, const Tensor& dy, const Tensor& indices,
+                                   const PoolWindow& window) = 0;
   // out[i, j] = src[plane][indices[i, j]]: max_unpool2d's backward.
   // out, indices (N, C, OH, OW); src (N, C, H, W).
   virtual void max_unpool2d_backward(const Tensor& out, const Tensor& src,

@@ -67,6 +67,8 @@ class CpuBackend final : public Backend {
                   const PoolWindow& window) override;
   void max_pool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices,
                            bool accumulate) override;
+  void max_pool2d_backward(const Tensor& dx, const Tensor& dy, const Tensor& indices,
+                           const PoolWindow& window) override;
   void max_unpool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices) override;
   void avg_pool2d(const Tensor& y, const Tensor& x, const PoolWindow& window,
                   bool count_include_pad, int64_t divisor_override) override;
