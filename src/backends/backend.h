@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "nabla/core/tensor.h"
@@ -96,6 +97,14 @@ class Backend {
   // views; A or B may have batch stride 0 (broadcast). C is contiguous.
   virtual void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
                     double beta, const Tensor& c) = 0;
+  // Work split by the op into independent items: fn(item, worker) runs once
+  // for every item in [0, items), spread over workers() threads of the
+  // device's pool, worker in [0, workers()) naming the thread so that fn can
+  // use scratch of its own. Kernels fn calls run on the calling thread (no
+  // pool inside the pool). An exception thrown by fn is rethrown here.
+  virtual int64_t workers() const = 0;
+  virtual void parallel_for(int64_t items,
+                            const std::function<void(int64_t item, int64_t worker)>& fn) = 0;
 
   // ---- softmax and nll_loss (appended by the act branch)
   // y = softmax(x) along dim, as e^(x − max) / Σ e^(x − max); with log,
@@ -261,13 +270,15 @@ class Backend {
     int64_t dilation_h = 1, dilation_w = 1;
   };
   // col[n, c, i, j, oh, ow] = x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], 0 outside x.
-  //   x (N, C, H, W) any strides   col (N, C, kh, kw, OH, OW) contiguous
-  // Viewed as (N, C·kh·kw, OH·OW), col_n is the matrix whose product with the
-  // weight (O, C·kh·kw) is the convolution of image n.
+  //   x (N, C, H, W) any strides
+  //   col (N, C, kh, kw, OH, OW) whose (OH, OW) planes are contiguous, other
+  //   strides free: the convolution ops pass a permuted view of a contiguous
+  //   (C, kh, kw, N, OH, OW) buffer, the matrix (C·kh·kw, N·OH·OW) whose
+  //   product with the weight (O, C·kh·kw) convolves all N images at once.
   virtual void im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) = 0;
   // The adjoint of im2col: x = 0, then every col element is added to the x
   // element im2col read it from (padding positions are dropped).
-  //   x (N, C, H, W) contiguous   col (N, C, kh, kw, OH, OW) contiguous
+  //   x (N, C, H, W) contiguous   col as for im2col
   virtual void col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) = 0;
 };
 
