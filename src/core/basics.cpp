@@ -1,4 +1,5 @@
 #include <sstream>
+#include <stdexcept>
 
 #include "nabla/core/device.h"
 #include "nabla/core/dtype.h"
@@ -25,10 +26,27 @@ std::string Device::str() const {
   return is_cpu() ? std::string("cpu") : "cuda:" + std::to_string(index);
 }
 
-std::ostream& operator<<(std::ostream& os, const Shape& s) {
+namespace {
+std::ostream& print_sizes(std::ostream& os, const int64_t* sizes, size_t n) {
   os << '[';
-  for (size_t i = 0; i < s.size(); ++i) os << (i ? ", " : "") << s[i];
+  for (size_t i = 0; i < n; ++i) os << (i ? ", " : "") << sizes[i];
   return os << ']';
+}
+}  // namespace
+
+std::ostream& operator<<(std::ostream& os, const Shape& s) {
+  return print_sizes(os, s.data(), s.size());
+}
+
+std::ostream& operator<<(std::ostream& os, const std::vector<int64_t>& shape) {
+  return print_sizes(os, shape.data(), shape.size());
+}
+
+void Shape::check_index(size_t i) const {
+  // std::out_of_range, as std::vector::at throws.
+  if (i >= size_)
+    throw std::out_of_range(
+        detail::concat("Shape::at: index ", i, " out of range for ", size_, " dims"));
 }
 
 std::string to_string(const Shape& s) {
@@ -40,12 +58,6 @@ std::string to_string(const Shape& s) {
 std::ostream& operator<<(std::ostream& os, const Size2& s) {
   if (s.h == s.w) return os << s.h;
   return os << "(" << s.h << ", " << s.w << ")";
-}
-
-int64_t numel(const Shape& s) {
-  int64_t n = 1;
-  for (int64_t d : s) n *= d;
-  return n;
 }
 
 Shape contiguous_strides(const Shape& s) {

@@ -295,7 +295,8 @@ const std::map<std::string, LayerType>& layer_types() {
        {{"normalized_shape", "eps", "elementwise_affine"},
         [](Layer& l) -> Ptr {
           const bool infer = !l.has("normalized_shape") || l.at("normalized_shape") == "auto";
-          Shape shape = infer ? Shape{l.input_features()} : l.integers("normalized_shape");
+          const Shape shape =
+              infer ? Shape{l.input_features()} : Shape(l.integers("normalized_shape"));
           return std::make_shared<nn::LayerNorm>(
               nn::LayerNormOptions(shape)
                   .eps(l.number("eps", 1e-5))

@@ -91,6 +91,63 @@ TEST(Shape, BroadcastShapes) {
   EXPECT_ERROR(broadcast_shapes({2, 3}, {3, 3}, "mul"), "mul", "[2, 3]", "[3, 3]");
 }
 
+// Shape keeps std::vector<int64_t>'s behaviour on both sides of its inline
+// capacity, and converts to and from it.
+TEST(Shape, BehavesAsAVectorInlineAndOnTheHeap) {
+  Shape s;
+  EXPECT_TRUE(s.empty());
+  std::vector<int64_t> reference;
+  for (int64_t i = 0; i < 20; ++i) {  // past the inline capacity
+    s.push_back(i);
+    reference.push_back(i);
+    EXPECT_EQ(s, reference);
+  }
+  EXPECT_GE(s.capacity(), 20u);
+  s.erase(s.begin() + 2, s.begin() + 17);
+  reference.erase(reference.begin() + 2, reference.begin() + 17);
+  EXPECT_EQ(s, reference);
+  s.insert(s.begin() + 1, {7, 8});
+  reference.insert(reference.begin() + 1, {7, 8});
+  EXPECT_EQ(s, reference);
+  s.insert(s.end(), s.begin(), s.end());  // a range inside the shape itself
+  const std::vector<int64_t> copy = reference;
+  reference.insert(reference.end(), copy.begin(), copy.end());
+  EXPECT_EQ(s, reference);
+  s.resize(3);
+  s.resize(5, 9);
+  EXPECT_EQ(s, (Shape{0, 7, 8, 9, 9}));
+  EXPECT_EQ(s.front(), 0);
+  EXPECT_EQ(s.back(), 9);
+  EXPECT_THROW(s.at(5), std::out_of_range);
+}
+
+TEST(Shape, CopiesMovesAndCompares) {
+  const Shape small{2, 3}, big(9, 4);
+  Shape a = small, b = big;
+  EXPECT_EQ(a, small);
+  EXPECT_EQ(b, big);
+  Shape moved_small = std::move(a), moved_big = std::move(b);
+  EXPECT_EQ(moved_small, small);
+  EXPECT_EQ(moved_big, big);
+  EXPECT_TRUE(a.empty());  // NOLINT(bugprone-use-after-move): moved-from shapes are empty
+  EXPECT_TRUE(b.empty());  // NOLINT(bugprone-use-after-move)
+  moved_small = big;
+  moved_big = small;
+  EXPECT_EQ(moved_small, big);
+  EXPECT_EQ(moved_big, small);
+  moved_small.swap(moved_big);
+  EXPECT_EQ(moved_small, small);
+  EXPECT_EQ(moved_big, big);
+  EXPECT_LT((Shape{1, 2}), (Shape{1, 3}));
+  EXPECT_LT((Shape{1}), (Shape{1, 0}));
+  EXPECT_NE(small, big);
+  const std::vector<int64_t> v = small;  // converts both ways, as when it was a vector
+  EXPECT_EQ(v, (std::vector<int64_t>{2, 3}));
+  EXPECT_EQ(Shape(v), small);
+  EXPECT_EQ(small, v);
+  EXPECT_EQ(Shape(v.rbegin(), v.rend()), (Shape{3, 2}));
+}
+
 TEST(Allocator, ReusesFreedBlocks) {
   Allocator& a = allocator(DeviceType::CPU);
   void* p = a.allocate(1000);
