@@ -10,14 +10,19 @@
 // autograd saves when the caller does not ask for the indices; an eighth of
 // the memory traffic, in the forward's writes and the backward's reads).
 //
-// 2×2 windows of stride 2 without padding (LeNet's and VGG's pooling) have
-// kernels of their own: output row i reads input rows 2i and 2i + 1 only,
-// and across a row the windows are a vector's lanes. Their backward writes
-// dx in one pass, as a gather, where the general one fills dx with zeros and
-// then scatters dy into it.
+// Float input whose rows are contiguous is pooled a vector of windows at a
+// time, the windows of an output row being the lanes (GCC vector
+// extensions; an AVX2 form with 8 lanes and a baseline one with 4, picked at
+// run time). 2×2 windows of stride 2 without padding (LeNet's and VGG's
+// pooling) have kernels of their own: output row i reads input rows 2i and
+// 2i + 1 only. The rest (double, strided rows, the windows padding or
+// ceil_mode clip) is scanned one window at a time.
+//
+// When the windows tile the input (stride = kernel, no dilation), the
+// backward writes dx in one pass, as a gather; otherwise it fills dx with
+// zeros and then scatters dy into it.
 #include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <limits>
 #include <type_traits>
 #include <vector>
