@@ -56,25 +56,30 @@ struct ConvShape {
 };
 
 // The batch in chunks of images, the work items of a pass. A chunk's
-// columns take at most kColumnBudget elements (1 MiB in f32, the L2 cache of
-// one core here), or one image where an image needs more; every worker gets
-// at least one chunk. The scratch is allocated at one size per layer, so the
-// caching allocator hands the same block back at every step and its pages
-// are touched once (a first touch costs ≈ 10 µs a page here).
-constexpr int64_t kColumnBudget = int64_t{1} << 18;  // elements
+// scratch, its columns (K, nb·L) and y' or dy' (O, nb·L), takes at most
+// kScratchBudget elements (1 MiB in f32, the L2 cache of one core here), or
+// one image where an image needs more. The chunks are a multiple of the
+// workers in number and differ by at most one image in size, so that the
+// threads finish together (7 chunks on 2 threads would idle one an eighth of
+// the time). The scratch is allocated at one size per layer, so the caching
+// allocator hands the same block back at every step and its pages are
+// touched once (a first touch costs ≈ 10 µs a page here).
+constexpr int64_t kScratchBudget = int64_t{1} << 18;  // elements
 
 struct Chunks {
-  int64_t size = 1, count = 0, workers = 1;
+  int64_t N = 0, count = 0, size = 1, workers = 1;  // size: images in the largest chunk
 
-  Chunks(const ConvShape& s, const backends::Backend& be) : workers(be.workers()) {
-    const int64_t per_image = std::max<int64_t>(1, s.column_rows() * s.pixels());
-    const int64_t even_share = (s.N + workers - 1) / workers;
-    size = std::clamp<int64_t>(kColumnBudget / per_image, 1, std::max<int64_t>(even_share, 1));
-    count = (s.N + size - 1) / size;
+  Chunks(const ConvShape& s, const backends::Backend& be) : N(s.N), workers(be.workers()) {
+    const int64_t per_image = std::max<int64_t>(1, (s.column_rows() + s.O) * s.pixels());
+    const int64_t fit = std::max<int64_t>(1, kScratchBudget / per_image);
+    const int64_t least = (N + fit - 1) / fit;  // the chunks the budget needs
+    count = std::min(N, (least + workers - 1) / workers * workers);
+    size = std::max<int64_t>(1, count > 0 ? (N + count - 1) / count : 0);
   }
   // The first image of chunk c and how many it holds.
-  std::pair<int64_t, int64_t> images(int64_t c, int64_t N) const {
-    return {c * size, std::min(size, N - c * size)};
+  std::pair<int64_t, int64_t> images(int64_t c) const {
+    const int64_t begin = c * N / count, end = (c + 1) * N / count;
+    return {begin, end - begin};
   }
 };
 
@@ -126,17 +131,24 @@ Tensor conv_output(const Tensor& x_in, const Tensor& w, const Tensor& b, const C
     return y;
   }
   const Chunks chunks(s, be);
-  const int64_t col_size = K * chunks.size * L, per_worker = col_size + O * chunks.size * L;
+  // Chunks of one image need no y': y_n is (O, L) already.
+  const int64_t col_size = K * chunks.size * L;
+  const int64_t per_worker = col_size + (chunks.size > 1 ? O * chunks.size * L : 0);
   const Tensor scratch = empty_on(x, {chunks.workers * per_worker});
   be.parallel_for(chunks.count, [&](int64_t c, int64_t worker) {
-    const auto [n0, nb] = chunks.images(c, s.N);
+    const auto [n0, nb] = chunks.images(c);
     const Tensor mine = slice_of(scratch, worker, per_worker);
     const Tensor col = columns(mine, s, nb);
     be.im2col(image_major(col), x.narrow(0, n0, nb), s.window);
+    const Tensor out = y.narrow(0, n0, nb).view({nb, O, L});
+    if (nb == 1) {  // y_n = W·col, then + b in place
+      be.gemm(false, false, 1.0, wg, col.view({G, K / G, L}), 0.0, out.view({G, O / G, L}));
+      if (b.defined()) be.binary(BinaryOp::Add, out, out, bias.expand(out.shape()), 1.0, 0.0);
+      return;
+    }
     const Tensor yc = mine.narrow(0, col_size, O * nb * L);  // y' (O, nb·L)
     be.gemm(false, false, 1.0, wg, col.view({G, K / G, nb * L}), 0.0, yc.view({G, O / G, nb * L}));
     // y[n, o, l] = y'[o, n, l] + b[o], in one pass over the chunk of y
-    const Tensor out = y.narrow(0, n0, nb).view({nb, O, L});
     const Tensor src = yc.view({O, nb, L}).permute({1, 0, 2});
     if (b.defined())
       be.binary(BinaryOp::Add, out, src, bias.expand(out.shape()), 1.0, 0.0);
@@ -176,14 +188,19 @@ std::pair<Tensor, Tensor> conv_backward(const Tensor& x_in, const Tensor& dy_in,
     be.fill(dw_parts, 0.0);
   }
   if (s.N > 0 && L > 0 && K > 0) {
-    const int64_t dy_size = O * chunks.size * L, per_worker = dy_size + K * chunks.size * L;
+    // Chunks of one image need no dy': dy_n is (O, L) already.
+    const int64_t dy_size = chunks.size > 1 ? O * chunks.size * L : 0;
+    const int64_t per_worker = dy_size + K * chunks.size * L;
     const Tensor scratch = empty_on(dy, {chunks.workers * per_worker});
     be.parallel_for(chunks.count, [&](int64_t c, int64_t worker) {
-      const auto [n0, nb] = chunks.images(c, s.N);
+      const auto [n0, nb] = chunks.images(c);
       const Tensor mine = slice_of(scratch, worker, per_worker);
-      const Tensor dyc = mine.narrow(0, 0, O * nb * L);  // dy' (O, nb·L)
-      be.copy(dyc.view({O, nb, L}).permute({1, 0, 2}), dy.narrow(0, n0, nb));
-      const Tensor dy_g = dyc.view({G, Og, nb * L});
+      Tensor dy_g = dy[n0].view({G, Og, L});
+      if (nb > 1) {
+        const Tensor dyc = mine.narrow(0, 0, O * nb * L);  // dy' (O, nb·L)
+        be.copy(dyc.view({O, nb, L}).permute({1, 0, 2}), dy.narrow(0, n0, nb));
+        dy_g = dyc.view({G, Og, nb * L});
+      }
       const Tensor col = columns(mine.narrow(0, dy_size, per_worker - dy_size), s, nb);
       const Tensor col_g = col.view({G, Kg, nb * L});
       if (want_dw) {
