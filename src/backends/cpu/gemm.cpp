@@ -67,8 +67,9 @@ void batched_gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t
       dgemm(ta, tb, m, n, k, alpha, pa + i * sa, lda, pb + i * sb, ldb, beta, pc + i * m * n, n);
   };
   // Many small products: one per thread. Few large ones: the library's threads.
+  const int threads = omp_get_max_threads();
   const bool per_thread =
-      batch >= omp_get_max_threads() && m * n * k < (int64_t{1} << 18) && !omp_in_parallel();
+      threads > 1 && batch >= threads && m * n * k < (int64_t{1} << 18) && !omp_in_parallel();
   if (!per_thread && m * n * k < (int64_t{1} << 15)) {
     // A few tiny products (under ~3 µs each) run on the calling thread: the
     // libraries would start their thread team for each, and its barrier costs

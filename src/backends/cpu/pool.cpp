@@ -34,8 +34,7 @@ template <class Body>
 void for_each_plane(int64_t planes, int64_t work_per_plane, Body body) {
   const bool parallel =
       planes > 1 && planes * work_per_plane >= kParallelGrain && !omp_in_parallel();
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t p = 0; p < planes; ++p) body(p);
+  parallel_for(planes, parallel, body);
 }
 
 void check_pool_operands(const char* op, const Tensor& big, const Tensor& small) {
