@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "backends/cpu/cpu_backend.h"
+#include "nabla/nabla.h"
 
 namespace nabla {
 namespace {
@@ -65,6 +66,26 @@ TEST(Gemm, SgemmMatchesReferenceOnSmallAndLibraryShapes) {
 
 TEST(Gemm, DgemmMatchesReferenceOnSmallAndLibraryShapes) {
   check_gemm<double>(backends::cpu::dgemm, 1e-12);
+}
+
+// A gradient may reach linear's backward as a broadcast view (stride 0); its
+// products must read it as the values it stands for.
+TEST(Gemm, LinearBackwardReadsABroadcastGradient) {
+  manual_seed(3);
+  for (int64_t rows : {1, 3}) {
+    Tensor w = randn({4, 5}).requires_grad_(), x = randn({rows, 5}).requires_grad_();
+    Tensor g = full({1, 1}, 0.5).expand({rows, 4});  // strides (0, 0)
+    linear(x, w, Tensor()).backward(g);
+    Tensor dw = w.grad(), dx = x.grad();
+    w.set_grad(Tensor());
+    x.set_grad(Tensor());
+    linear(x, w, Tensor()).backward(g.contiguous());
+    for (auto [got, want] : {std::pair{dw, w.grad()}, std::pair{dx, x.grad()}}) {
+      const auto a = got.to_vector(), b = want.to_vector();
+      ASSERT_EQ(a.size(), b.size());
+      for (size_t i = 0; i < a.size(); ++i) EXPECT_NEAR(a[i], b[i], 1e-6) << "rows=" << rows;
+    }
+  }
 }
 
 }  // namespace

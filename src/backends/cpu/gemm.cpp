@@ -75,6 +75,22 @@ void dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double a
 
 namespace {
 
+// A GEMM operand: 3-D (batch, rows, cols), or 2-D, one matrix for the whole
+// batch (batch stride 0).
+struct Matrices {
+  int64_t batch, rows, cols;
+  int64_t batch_stride, row_stride, col_stride;
+};
+
+Matrices matrices(const Tensor& t, const char* arg) {
+  NABLA_CHECK(t.dim() == 2 || t.dim() == 3, "gemm: operand ", arg,
+              " must be 2-D or 3-D, got shape ", t.shape());
+  const Shape& s = t.shape();
+  const Shape& st = t.strides();
+  if (t.dim() == 2) return {1, s[0], s[1], 0, st[0], st[1]};
+  return {s[0], s[1], s[2], s[0] == 1 ? 0 : st[0], st[1], st[2]};
+}
+
 // A matrix view usable by GEMM: one of its two strides is 1. Returns the
 // leading dimension and whether the view is the transpose of a row-major one.
 struct MatrixLayout {
@@ -82,11 +98,10 @@ struct MatrixLayout {
   bool transposed;
 };
 
-MatrixLayout matrix_layout(const Tensor& t, const char* arg) {
-  const int64_t rows = t.size(1), cols = t.size(2);
-  const int64_t rs = t.stride(1), cs = t.stride(2);
-  if (cs == 1 || cols == 1) return {std::max<int64_t>({rs, cols, 1}), false};
-  if (rs == 1 || rows == 1) return {std::max<int64_t>({cs, rows, 1}), true};
+MatrixLayout matrix_layout(const Tensor& t, const Matrices& v, const char* arg) {
+  if (v.col_stride == 1 || v.cols == 1)
+    return {std::max<int64_t>({v.row_stride, v.cols, 1}), false};
+  if (v.row_stride == 1 || v.rows == 1) return {std::max<int64_t>({v.col_stride, v.rows, 1}), true};
   NABLA_FAIL("gemm: operand ", arg, " of shape ", t.shape(), " has strides ", t.strides(),
              " with no unit stride; make it contiguous first");
 }
@@ -136,17 +151,16 @@ void batched_gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t
 
 void CpuBackend::gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
                       double beta, const Tensor& c) {
-  NABLA_CHECK(a.dim() == 3 && b.dim() == 3 && c.dim() == 3, "gemm: expected 3-D operands");
   NABLA_CHECK(c.is_contiguous(), "gemm: output must be contiguous");
-  const int64_t batch = c.size(0), m = c.size(1), n = c.size(2);
-  const int64_t k = trans_a ? a.size(1) : a.size(2);
-  const MatrixLayout la = matrix_layout(a, "A"), lb = matrix_layout(b, "B");
+  const Matrices A = matrices(a, "A"), B = matrices(b, "B"), C = matrices(c, "C");
+  const int64_t k = trans_a ? A.rows : A.cols;
+  const MatrixLayout la = matrix_layout(a, A, "A"), lb = matrix_layout(b, B, "B");
   const bool ta = trans_a != la.transposed, tb = trans_b != lb.transposed;
-  const int64_t sa = a.size(0) == 1 ? 0 : a.stride(0), sb = b.size(0) == 1 ? 0 : b.stride(0);
   NABLA_DISPATCH_FLOATING(c.dtype(), "gemm", [&] {
-    batched_gemm<scalar_t>(ta, tb, batch, m, n, k, static_cast<scalar_t>(alpha),
-                           a.data_ptr<scalar_t>(), la.ld, sa, b.data_ptr<scalar_t>(), lb.ld, sb,
-                           static_cast<scalar_t>(beta), c.data_ptr<scalar_t>());
+    batched_gemm<scalar_t>(ta, tb, C.batch, C.rows, C.cols, k, static_cast<scalar_t>(alpha),
+                           a.data_ptr<scalar_t>(), la.ld, A.batch_stride, b.data_ptr<scalar_t>(),
+                           lb.ld, B.batch_stride, static_cast<scalar_t>(beta),
+                           c.data_ptr<scalar_t>());
   });
 }
 
