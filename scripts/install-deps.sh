@@ -20,6 +20,9 @@ packages=(
   python3-torch python3-numpy
   python3-torchvision      # the zoo tests compare with torchvision's models
   libjemalloc2             # for timing PyTorch at its best (bench/compare.py)
+  tiny-dnn                 # the benchmark's tiny-dnn peer (bench/peers/tinydnn.cpp), which
+  libcereal-dev            # includes cereal and gemmlowp headers without depending on them
+  libgemmlowp-dev
 )
 
 missing=()

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "nabla/core/tensor.h"
@@ -97,6 +98,14 @@ class Backend {
   // for every b). A 2-D C is a batch of one. C is contiguous.
   virtual void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
                     double beta, const Tensor& c) = 0;
+  // Work split by the op into independent items: fn(item, worker) runs once
+  // for every item in [0, items), spread over workers() threads of the
+  // device's pool, worker in [0, workers()) naming the thread so that fn can
+  // use scratch of its own. Kernels fn calls run on the calling thread (no
+  // pool inside the pool). An exception thrown by fn is rethrown here.
+  virtual int64_t workers() const = 0;
+  virtual void parallel_for(int64_t items,
+                            const std::function<void(int64_t item, int64_t worker)>& fn) = 0;
 
   // ---- softmax and nll_loss (appended by the act branch)
   // y = softmax(x) along dim, as e^(x − max) / Σ e^(x − max); with log,
@@ -211,16 +220,25 @@ class Backend {
     int64_t kernel_h, kernel_w, stride_h, stride_w, pad_h, pad_w;
     int64_t dilation_h = 1, dilation_w = 1;
   };
-  // values[i, j] = max of the window, indices[i, j] (i64) = its position
-  // h·W + w in the plane: the first maximum, or the last NaN (NaN propagates).
+  // values[i, j] = max of the window: the first maximum, or the last NaN
+  // (NaN propagates). indices[i, j] says where it is, as an int64 position
+  // h·W + w in the plane, or (kernel_h·kernel_w ≤ 256) as a uint8 tap
+  // a·kernel_w + b of the window: row i·stride_h − pad_h + a·dilation_h,
+  // column alike. indices may be undefined: only the values are wanted.
   virtual void max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x,
                           const PoolWindow& window) = 0;
   // out = 0, then out[plane][indices[i, j]] += src[i, j] (accumulate) or =
-  // src[i, j]: max pooling's backward (dy routed to the argmax) and
+  // src[i, j]: adaptive max pooling's backward (dy routed to the argmax) and
   // max_unpool2d's forward. out (N, C, H, W); src, indices (N, C, OH, OW).
   // Every index is checked against H·W.
   virtual void max_pool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices,
                                    bool accumulate) = 0;
+  // max_pool2d's backward: dx = 0, then dy[i, j] is added at the argmax
+  // indices[i, j] (int64 position or uint8 tap, as max_pool2d wrote them over
+  // `window`, so each lies in its own window: a kernel may rely on it; when
+  // the windows tile the input, dx is written in one pass as a gather).
+  virtual void max_pool2d_backward(const Tensor& dx, const Tensor& dy, const Tensor& indices,
+                                   const PoolWindow& window) = 0;
   // out[i, j] = src[plane][indices[i, j]]: max_unpool2d's backward.
   // out, indices (N, C, OH, OW); src (N, C, H, W).
   virtual void max_unpool2d_backward(const Tensor& out, const Tensor& src,
@@ -253,13 +271,15 @@ class Backend {
     int64_t dilation_h = 1, dilation_w = 1;
   };
   // col[n, c, i, j, oh, ow] = x[n, c, oh·sh − ph + i·dh, ow·sw − pw + j·dw], 0 outside x.
-  //   x (N, C, H, W) any strides   col (N, C, kh, kw, OH, OW) contiguous
-  // Viewed as (N, C·kh·kw, OH·OW), col_n is the matrix whose product with the
-  // weight (O, C·kh·kw) is the convolution of image n.
+  //   x (N, C, H, W) any strides
+  //   col (N, C, kh, kw, OH, OW) whose (OH, OW) planes are contiguous, other
+  //   strides free: the convolution ops pass a permuted view of a contiguous
+  //   (C, kh, kw, N, OH, OW) buffer, the matrix (C·kh·kw, N·OH·OW) whose
+  //   product with the weight (O, C·kh·kw) convolves all N images at once.
   virtual void im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) = 0;
   // The adjoint of im2col: x = 0, then every col element is added to the x
   // element im2col read it from (padding positions are dropped).
-  //   x (N, C, H, W) contiguous   col (N, C, kh, kw, OH, OW) contiguous
+  //   x (N, C, H, W) contiguous   col as for im2col
   virtual void col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) = 0;
 };
 

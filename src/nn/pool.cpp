@@ -18,7 +18,8 @@ std::string tuple1(int64_t v) {
 }  // namespace
 
 Tensor MaxPool1d::forward(const Tensor& x) {
-  return forward_with_indices(x).first;
+  return max_pool1d(x, options.kernel_size(), options.stride(), options.padding(),
+                    options.dilation(), options.ceil_mode());
 }
 
 std::pair<Tensor, Tensor> MaxPool1d::forward_with_indices(const Tensor& x) {
@@ -33,7 +34,9 @@ std::string MaxPool1d::extra_repr() const {
 }
 
 Tensor MaxPool2d::forward(const Tensor& x) {
-  return forward_with_indices(x).first;
+  // Not through forward_with_indices: without autograd no indices are made.
+  return max_pool2d(x, options.kernel_size(), options.stride(), options.padding(),
+                    options.dilation(), options.ceil_mode());
 }
 
 std::pair<Tensor, Tensor> MaxPool2d::forward_with_indices(const Tensor& x) {

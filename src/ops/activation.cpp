@@ -81,7 +81,8 @@ Tensor softmax_impl(const Tensor& x, int64_t dim_in, bool log) {
 
 using namespace ops;
 
-// relu(x) = max(x, 0); relu' = (x > 0)
+// relu(x) = max(x, 0); relu' = (x > 0). As PyTorch, NaN propagates (and
+// passes dy back) and relu(−0) = −0.
 Tensor relu(const Tensor& x) {
   return activation(UnaryOp::Relu, BinaryOp::ReluBackward, x, "relu");
 }

@@ -1,15 +1,26 @@
-// Convolution through im2col + GEMM. With col_n = im2col(x_n), the matrix
-// (C·kh·kw, OH·OW) of the windows of image n, a convolution is one matrix
-// product per image (and group):
-//   y_n  = W·col_n + b               W (O, C·kh·kw)
-//   dx_n = col2im(Wᵀ·dy_n)           (col2im adds each window back to the pixels it read)
-//   dW   = Σ_n dy_n·col_nᵀ           db = Σ_{n,h,w} dy
+// Convolution through im2col + GEMM, one GEMM per chunk of images. For a
+// chunk of nb images, col = im2col(x) is the matrix (K, nb·L), K = C·kh·kw,
+// L = OH·OW, whose column (n, oh, ow) is the window that output pixel
+// (oh, ow) of image n reads, and dy' is the chunk's dy (nb, O, L) laid out
+// channels first, (O, nb·L):
+//   y'  = W·col      (O, nb·L),  then y[n, o, l] = y'[o, n·L + l] + b[o]
+//   dx  = col2im(Wᵀ·dy')         (col2im adds each window back to the pixels it read)
+//   dW  = Σ_chunks dy'·colᵀ       db = Σ_{n,h,w} dy
+// One GEMM over a chunk has nb·L columns where a GEMM per image has L
+// (LeNet's conv1: W is 6 × 25, L = 784), and dW reduces over nb·L at once.
+// With groups, K and O split into G blocks: one GEMM per group.
+// The chunks are the items of the backend's parallel_for: each worker thread
+// builds a chunk's columns in scratch of its own, sized to stay in its core's
+// cache, multiplies them on its own (single-threaded GEMM) and writes its
+// images' part of y or dx: one parallel region per pass, no thread waiting
+// on another between im2col, GEMM and the write.
 // conv_transpose2d is the same three computations in another order: its
 // forward is conv's input gradient, its input gradient is conv's forward and
 // its weight gradient is conv's with x and dy swapped.
 #include "nabla/ops/conv.h"
 
 #include <algorithm>
+#include <utility>
 
 #include "nabla/ops/reduce.h"
 #include "ops/internal.h"
@@ -35,7 +46,8 @@ struct ConvShape {
   int64_t N, C, H, W, O, OH, OW, kh, kw, groups;
   Window window;
 
-  int64_t column_rows() const { return C * kh * kw; }  // rows of col_n, all groups
+  int64_t column_rows() const { return C * kh * kw; }  // K: rows of col, all groups
+  int64_t pixels() const { return OH * OW; }           // L: output pixels of one image
   // A 1×1 convolution with stride 1 and no padding: x_n (C, H·W) is col_n already.
   bool pointwise() const {
     return kh == 1 && kw == 1 && window.stride_h == 1 && window.stride_w == 1 &&
@@ -43,33 +55,61 @@ struct ConvShape {
   }
 };
 
-// Columns are built for a chunk of images at a time, not for the whole
-// batch: one GEMM per chunk (the weight broadcast over its images), with a
-// buffer of bounded size that the caching allocator hands back on the next
-// call. Measured on 2 threads: LeNet-shaped layers (N = 128, k = 5, 28×28 and
-// 12×12) ran forward and backward about 1.7–2× faster with this budget (~70
-// and ~110 images a chunk) than with the whole batch at once, and 2–3× faster
-// than one image at a time (many tiny GEMMs); VGG-shaped layers (64 channels,
-// 14×14, k = 3: 9 images a chunk) showed no difference beyond the noise of a
-// loaded machine.
-constexpr int64_t kColumnBudget = int64_t{1} << 20;  // elements (4 MiB in f32)
+// The batch in chunks of images, the work items of a pass. A chunk's
+// scratch, its columns (K, nb·L) and y' or dy' (O, nb·L), takes at most
+// kScratchBudget elements (1 MiB in f32, the L2 cache of one core here), or
+// one image where an image needs more. The chunks are a multiple of the
+// workers in number and differ by at most one image in size, so that the
+// threads finish together (7 chunks on 2 threads would idle one an eighth of
+// the time). The scratch is allocated at one size per layer, so the caching
+// allocator hands the same block back at every step and its pages are
+// touched once (a first touch costs ≈ 10 µs a page here).
+constexpr int64_t kScratchBudget = int64_t{1} << 18;  // elements
 
-int64_t images_per_chunk(const ConvShape& s) {
-  const int64_t per_image = std::max<int64_t>(1, s.column_rows() * s.OH * s.OW);
-  return std::clamp<int64_t>(kColumnBudget / per_image, 1, std::max<int64_t>(s.N, 1));
+struct Chunks {
+  int64_t N = 0, count = 0, size = 1, workers = 1;  // size: images in the largest chunk
+
+  Chunks(const ConvShape& s, const backends::Backend& be) : N(s.N), workers(be.workers()) {
+    const int64_t per_image = std::max<int64_t>(1, (s.column_rows() + s.O) * s.pixels());
+    const int64_t fit = std::max<int64_t>(1, kScratchBudget / per_image);
+    const int64_t least = (N + fit - 1) / fit;  // the chunks the budget needs
+    count = std::min(N, (least + workers - 1) / workers * workers);
+    size = std::max<int64_t>(1, count > 0 ? (N + count - 1) / count : 0);
+  }
+  // The first image of chunk c and how many it holds.
+  std::pair<int64_t, int64_t> images(int64_t c) const {
+    const int64_t begin = c * N / count, end = (c + 1) * N / count;
+    return {begin, end - begin};
+  }
+};
+
+// Scratch of `per_worker` elements for each worker: worker's slice.
+Tensor slice_of(const Tensor& scratch, int64_t worker, int64_t per_worker) {
+  return scratch.narrow(0, worker * per_worker, per_worker);
 }
 
-// c_n,g = op(a_g)·b_n,g for every image n of a chunk and every group g.
-//   a (G, m, k) or its transpose   b (nb, G·k, n)   c (nb, G·m, n), all contiguous
-void gemm_per_image(backends::Backend& be, bool trans_a, const Tensor& a, const Tensor& b,
-                    double beta, const Tensor& c) {
+// The column matrix of nb images at the start of a scratch slice:
+// (C, kh, kw, nb, OH, OW) contiguous, the matrix (K, nb·L).
+Tensor columns(const Tensor& scratch, const ConvShape& s, int64_t nb) {
+  return scratch.narrow(0, 0, s.column_rows() * nb * s.pixels())
+      .view({s.C, s.kh, s.kw, nb, s.OH, s.OW});
+}
+// col viewed as im2col and col2im take it: (nb, C, kh, kw, OH, OW).
+Tensor image_major(const Tensor& col) {
+  return col.permute({3, 0, 1, 2, 4, 5});
+}
+
+// c_n,g = a_g·b_n,g for every image n and every group g: the forward of a
+// pointwise convolution, which reads x where it lies.
+//   a (G, m, k)   b (N, G·k, n)   c (N, G·m, n), all contiguous
+void gemm_per_image(backends::Backend& be, const Tensor& a, const Tensor& b, const Tensor& c) {
   const int64_t groups = a.size(0);
   if (groups == 1) {  // one batched GEMM, a broadcast over the images
-    be.gemm(trans_a, false, 1.0, a, b, beta, c);
+    be.gemm(false, false, 1.0, a, b, 0.0, c);
     return;
   }
   for (int64_t i = 0; i < b.size(0); ++i)
-    be.gemm(trans_a, false, 1.0, a, b[i].view({groups, -1, b.size(2)}), beta,
+    be.gemm(false, false, 1.0, a, b[i].view({groups, -1, b.size(2)}), 0.0,
             c[i].view({groups, -1, c.size(2)}));
 }
 
@@ -78,100 +118,134 @@ Tensor conv_output(const Tensor& x_in, const Tensor& w, const Tensor& b, const C
   backends::Backend& be = backend_of(x_in);
   const Tensor x = x_in.detach();
   Tensor y = empty_on(x, {s.N, s.O, s.OH, s.OW});
-  double beta = 0.0;
-  if (b.defined()) {  // y starts as b, the GEMM adds to it
-    be.copy(y, b.detach().view({1, s.O, 1, 1}).expand(y.shape()));
-    beta = 1.0;
-  }
-  if (s.N == 0 || y.numel() == 0) return y;
-  const int64_t L = s.OH * s.OW;
-  const Tensor wg = w.detach().contiguous().view({s.groups, s.O / s.groups, -1});
-  if (s.pointwise()) {
-    gemm_per_image(be, false, wg, x.contiguous().view({s.N, s.C, L}), beta, y.view({s.N, s.O, L}));
+  if (y.numel() == 0) return y;
+  const int64_t G = s.groups, L = s.pixels(), K = s.column_rows(), O = s.O;
+  const Tensor wg = w.detach().contiguous().view({G, O / G, -1});
+  const Tensor bias = b.defined() ? b.detach().view({1, O, 1}) : Tensor();
+  if (s.pointwise()) {  // y_n = W·x_n, written in place; then + b
+    gemm_per_image(be, wg, x.contiguous().view({s.N, s.C, L}), y.view({s.N, O, L}));
+    if (b.defined()) {
+      const Tensor y3 = y.view({s.N, O, L});
+      be.binary(BinaryOp::Add, y3, y3, bias.expand(y3.shape()), 1.0, 0.0);
+    }
     return y;
   }
-  const int64_t chunk = images_per_chunk(s);
-  Tensor col = empty_on(x, {chunk, s.C, s.kh, s.kw, s.OH, s.OW});
-  for (int64_t n0 = 0; n0 < s.N; n0 += chunk) {
-    const int64_t nb = std::min(chunk, s.N - n0);
-    const Tensor c = col.narrow(0, 0, nb);
-    be.im2col(c, x.narrow(0, n0, nb), s.window);
-    gemm_per_image(be, false, wg, c.view({nb, s.column_rows(), L}), beta,
-                   y.narrow(0, n0, nb).view({nb, s.O, L}));
-  }
+  const Chunks chunks(s, be);
+  // Chunks of one image need no y': y_n is (O, L) already.
+  const int64_t col_size = K * chunks.size * L;
+  const int64_t per_worker = col_size + (chunks.size > 1 ? O * chunks.size * L : 0);
+  const Tensor scratch = empty_on(x, {chunks.workers * per_worker});
+  be.parallel_for(chunks.count, [&](int64_t c, int64_t worker) {
+    const auto [n0, nb] = chunks.images(c);
+    const Tensor mine = slice_of(scratch, worker, per_worker);
+    const Tensor col = columns(mine, s, nb);
+    be.im2col(image_major(col), x.narrow(0, n0, nb), s.window);
+    const Tensor out = y.narrow(0, n0, nb).view({nb, O, L});
+    if (nb == 1) {  // y_n = W·col, then + b in place
+      be.gemm(false, false, 1.0, wg, col.view({G, K / G, L}), 0.0, out.view({G, O / G, L}));
+      if (b.defined()) be.binary(BinaryOp::Add, out, out, bias.expand(out.shape()), 1.0, 0.0);
+      return;
+    }
+    const Tensor yc = mine.narrow(0, col_size, O * nb * L);  // y' (O, nb·L)
+    be.gemm(false, false, 1.0, wg, col.view({G, K / G, nb * L}), 0.0, yc.view({G, O / G, nb * L}));
+    // y[n, o, l] = y'[o, n, l] + b[o], in one pass over the chunk of y
+    const Tensor src = yc.view({O, nb, L}).permute({1, 0, 2});
+    if (b.defined())
+      be.binary(BinaryOp::Add, out, src, bias.expand(out.shape()), 1.0, 0.0);
+    else
+      be.copy(out, src);
+  });
   return y;
 }
 
-// dx = col2im(Wᵀ·dy)         dy (N, O, OH, OW) → dx (N, C, H, W)
-Tensor conv_input_grad(const Tensor& dy_in, const Tensor& w, const ConvShape& s) {
+// The gradients of y = conv(x, W) with respect to x and W, those wanted
+// (the other is left undefined), in one pass over the chunks:
+//   dy' = dy of the chunk, channels first
+//   dW += dy'·colᵀ   (col = im2col(x), per worker; summed over workers at the end)
+//   dx   = col2im(Wᵀ·dy')
+// x (N, C, H, W)  dy (N, O, OH, OW)  w (O, C/G, kh, kw); x is only read for
+// dW, w only for dx.
+std::pair<Tensor, Tensor> conv_backward(const Tensor& x_in, const Tensor& dy_in, const Tensor& w,
+                                        const ConvShape& s, bool want_dx, bool want_dw) {
   backends::Backend& be = backend_of(dy_in);
-  Tensor dx = empty_on(dy_in, {s.N, s.C, s.H, s.W});
-  if (dx.numel() == 0) return dx;
-  const int64_t L = s.OH * s.OW;
-  const Tensor dy = dy_in.detach().contiguous();
-  const Tensor wg = w.detach().contiguous().view({s.groups, s.O / s.groups, -1});
-  if (s.pointwise()) {
-    gemm_per_image(be, true, wg, dy.view({s.N, s.O, L}), 0.0, dx.view({s.N, s.C, L}));
-    return dx;
+  const int64_t G = s.groups, L = s.pixels(), K = s.column_rows(), O = s.O;
+  const int64_t Og = O / G, Kg = K / G;
+  const Tensor dy = dy_in.detach().contiguous().view({s.N, O, L});
+  const Tensor x = want_dw ? x_in.detach() : Tensor();
+  const Tensor wg = want_dx ? w.detach().contiguous().view({G, Og, Kg}) : Tensor();
+  // dnnl_sgemm reduces over a long dimension fastest with the larger of the
+  // two other sizes as its rows M, if its columns N fill a vector (1 thread,
+  // VGG's 64 → 64 conv: dWᵀ (576, 64) at 112 GFLOP/s, dW (64, 576) at 69;
+  // LeNet's conv1, 6 channels of 25 taps: dW (6, 25) at 64, dWᵀ at 22). So
+  // with 16 or more output channels a group dWᵀ = Σ col·dy'ᵀ is computed.
+  const bool transposed = Og >= 16 && Kg > Og;
+  const Chunks chunks(s, be);
+  Tensor dx = want_dx ? empty_on(dy, {s.N, s.C, s.H, s.W}) : Tensor();
+  Tensor dw_parts;  // per worker: (G, Og, Kg), or (G, Kg, Og) transposed
+  if (want_dw) {
+    dw_parts = transposed ? empty_on(dy, {chunks.workers, G, Kg, Og})
+                          : empty_on(dy, {chunks.workers, G, Og, Kg});
+    be.fill(dw_parts, 0.0);
   }
-  const int64_t chunk = images_per_chunk(s);
-  Tensor col = empty_on(dx, {chunk, s.C, s.kh, s.kw, s.OH, s.OW});
-  for (int64_t n0 = 0; n0 < s.N; n0 += chunk) {
-    const int64_t nb = std::min(chunk, s.N - n0);
-    const Tensor c = col.narrow(0, 0, nb);
-    gemm_per_image(be, true, wg, dy.narrow(0, n0, nb).view({nb, s.O, L}), 0.0,
-                   c.view({nb, s.column_rows(), L}));
-    be.col2im(dx.narrow(0, n0, nb), c, s.window);
+  if (s.N > 0 && L > 0 && K > 0) {
+    // Chunks of one image need no dy': dy_n is (O, L) already.
+    const int64_t dy_size = chunks.size > 1 ? O * chunks.size * L : 0;
+    const int64_t per_worker = dy_size + K * chunks.size * L;
+    const Tensor scratch = empty_on(dy, {chunks.workers * per_worker});
+    be.parallel_for(chunks.count, [&](int64_t c, int64_t worker) {
+      const auto [n0, nb] = chunks.images(c);
+      const Tensor mine = slice_of(scratch, worker, per_worker);
+      Tensor dy_g = dy[n0].view({G, Og, L});
+      if (nb > 1) {
+        const Tensor dyc = mine.narrow(0, 0, O * nb * L);  // dy' (O, nb·L)
+        be.copy(dyc.view({O, nb, L}).permute({1, 0, 2}), dy.narrow(0, n0, nb));
+        dy_g = dyc.view({G, Og, nb * L});
+      }
+      const Tensor col = columns(mine.narrow(0, dy_size, per_worker - dy_size), s, nb);
+      const Tensor col_g = col.view({G, Kg, nb * L});
+      if (want_dw) {
+        be.im2col(image_major(col), x.narrow(0, n0, nb), s.window);
+        const Tensor part = dw_parts[worker];
+        if (transposed)
+          be.gemm(false, true, 1.0, col_g, dy_g, 1.0, part);
+        else
+          be.gemm(false, true, 1.0, dy_g, col_g, 1.0, part);
+      }
+      if (want_dx) {  // col is free again: it takes dcol = Wᵀ·dy'
+        be.gemm(true, false, 1.0, wg, dy_g, 0.0, col_g);
+        be.col2im(dx.narrow(0, n0, nb), image_major(col), s.window);
+      }
+    });
+  } else if (want_dx) {
+    be.fill(dx, 0.0);
   }
-  return dx;
+  Tensor dw;
+  if (want_dw) {
+    dw = sum(dw_parts, {0});
+    if (transposed) dw = dw.transpose(1, 2).contiguous();
+    dw = dw.view({O, s.C / G, s.kh, s.kw});
+  }
+  return {dx, dw};
 }
 
-// dW_g = Σ_n dy_n,g·im2col(x_n)_gᵀ   (O/G, C/G·kh·kw) = (O/G, OH·OW)·(OH·OW, C/G·kh·kw)
-Tensor conv_weight_grad(const Tensor& x_in, const Tensor& dy_in, const ConvShape& s) {
-  backends::Backend& be = backend_of(x_in);
-  const int64_t G = s.groups, L = s.OH * s.OW;
-  Tensor dw = empty_on(x_in, {G, s.O / G, s.column_rows() / G});
-  be.fill(dw, 0.0);
-  const Tensor x = x_in.detach();
-  const Tensor dy = dy_in.detach().contiguous().view({s.N, s.O, L});
-  // dw += dy_n·col_nᵀ for each image of a chunk; col (nb, C·kh·kw, L)
-  auto accumulate = [&](const Tensor& col, int64_t n0) {
-    for (int64_t i = 0; i < col.size(0); ++i)
-      be.gemm(false, true, 1.0, dy[n0 + i].view({G, s.O / G, L}), col[i].view({G, -1, L}), 1.0, dw);
-  };
-  if (s.N == 0 || L == 0) return dw.view({s.O, s.C / G, s.kh, s.kw});
-  if (s.pointwise()) {
-    accumulate(x.contiguous().view({s.N, s.C, L}), 0);
-  } else {
-    const int64_t chunk = images_per_chunk(s);
-    Tensor col = empty_on(x, {chunk, s.C, s.kh, s.kw, s.OH, s.OW});
-    for (int64_t n0 = 0; n0 < s.N; n0 += chunk) {
-      const int64_t nb = std::min(chunk, s.N - n0);
-      const Tensor c = col.narrow(0, 0, nb);
-      be.im2col(c, x.narrow(0, n0, nb), s.window);
-      accumulate(c.view({nb, s.column_rows(), L}), n0);
-    }
-  }
-  return dw.view({s.O, s.C / G, s.kh, s.kw});
-}
-
-// y = conv(x, W) + b, per image and group y_n = W·im2col(x_n) + b
-// dx = col2im(Wᵀ·dy)   dW = Σ_n dy_n·im2col(x_n)ᵀ   db = Σ_{n,h,w} dy
+// y = conv(x, W) + b = W·im2col(x) + b
+// dx = col2im(Wᵀ·dy')   dW = Σ dy'·im2col(x)ᵀ   db = Σ_{n,h,w} dy
 struct ConvolutionBackward final : Node {
   NABLA_NODE(ConvolutionBackward);
   SavedTensor x, w;
   ConvShape shape{};
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
-    Tensor dx, dw, db;
-    if (needs_input_grad(0)) dx = conv_input_grad(g[0], w.unpack(*this), shape);
-    if (needs_input_grad(1)) dw = conv_weight_grad(x.unpack(*this), g[0], shape);
+    const bool want_dx = needs_input_grad(0), want_dw = needs_input_grad(1);
+    auto [dx, dw] = conv_backward(want_dw ? x.unpack(*this) : Tensor(), g[0],
+                                  want_dx ? w.unpack(*this) : Tensor(), shape, want_dx, want_dw);
+    Tensor db;
     if (needs_input_grad(2)) db = sum(g[0], {0, 2, 3});
     return {dx, dw, db};
   }
 };
 
-// y = conv_transpose(x, W) + b = col2im(Wᵀ·x) + b, conv's input gradient taken at dy = x
-// dx = conv(dy, W)   dW = Σ_n x_n·im2col(dy_n)ᵀ   db = Σ_{n,h,w} dy
+// y = conv_transpose(x, W) + b = col2im(Wᵀ·x') + b, conv's input gradient taken at dy = x
+// dx = conv(dy, W)   dW = Σ x'·im2col(dy)ᵀ   db = Σ_{n,h,w} dy
 struct ConvTransposeBackward final : Node {
   NABLA_NODE(ConvTransposeBackward);
   SavedTensor x, w;
@@ -179,7 +253,8 @@ struct ConvTransposeBackward final : Node {
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     Tensor dx, dw, db;
     if (needs_input_grad(0)) dx = conv_output(g[0], w.unpack(*this), Tensor(), shape);
-    if (needs_input_grad(1)) dw = conv_weight_grad(g[0], x.unpack(*this), shape);
+    if (needs_input_grad(1))
+      dw = conv_backward(g[0], x.unpack(*this), Tensor(), shape, false, true).second;
     if (needs_input_grad(2)) db = sum(g[0], {0, 2, 3});
     return {dx, dw, db};
   }
@@ -333,7 +408,7 @@ Tensor conv_transpose2d(const Tensor& x_in, const Tensor& w, const Tensor& b, Si
   s.kh = kh, s.kw = kw, s.groups = groups;
   s.window = {stride.h, stride.w, padding.h, padding.w, dilation.h, dilation.w};
 
-  Tensor y = conv_input_grad(x, w, s);
+  Tensor y = conv_backward(Tensor(), x, w, s, true, false).first;
   if (b.defined())
     backend_of(y).binary(BinaryOp::Add, y, y, b.detach().view({1, C_out, 1, 1}).expand(y.shape()),
                          1.0, 0.0);

@@ -4,6 +4,7 @@
 // height 1. Those views carry the gradient back to the caller's shape.
 #include "nabla/ops/pool.h"
 
+#include <optional>
 #include <string>
 
 #include "nabla/ops/reduce.h"
@@ -105,11 +106,17 @@ void check_output_size(const Size2& s, const char* op, const Tensor& x, int spat
 // (max_pool2d and adaptive_max_pool2d).
 struct MaxPool2dBackward final : Node {
   NABLA_NODE(MaxPool2dBackward);
-  SavedTensor indices;  // (N, C, OH, OW) i64 into the H·W plane
-  Shape input_shape;    // (N, C, H, W)
+  // (N, C, OH, OW): i64 positions in the H·W plane, or (max_pool2d only)
+  // u8 taps of the window
+  SavedTensor indices;
+  Shape input_shape;                 // (N, C, H, W)
+  std::optional<PoolWindow> window;  // max_pool2d's; none: adaptive
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     Tensor dx = empty_on(g[0], input_shape);
-    backend_of(dx).max_pool2d_backward(dx, g[0], indices.unpack(*this), /*accumulate=*/true);
+    if (window)
+      backend_of(dx).max_pool2d_backward(dx, g[0], indices.unpack(*this), *window);
+    else
+      backend_of(dx).max_pool2d_backward(dx, g[0], indices.unpack(*this), /*accumulate=*/true);
     return {dx};
   }
   void release_saved() override { indices.reset(); }
@@ -153,16 +160,26 @@ struct AdaptiveAvgPool2dBackward final : Node {
   }
 };
 
-std::pair<Tensor, Tensor> max_pool(const Tensor& x, const PoolCall& c) {
+// values and, when return_indices, indices (int64 positions in the plane).
+// Where the caller does not want them, autograd keeps the argmaxes as uint8
+// taps of the window (an eighth of the bytes to write and read back); with
+// no autograd either (inference) none are made at all.
+std::pair<Tensor, Tensor> max_pool(const Tensor& x, const PoolCall& c, bool return_indices) {
   Tensor x4 = as_4d(x, c.op, c.spatial_dims);
   const auto [window, out] = window_of(c, x4);
   const Shape shape{x4.size(0), x4.size(1), out.h, out.w};
-  Tensor values = empty_on(x4, shape), indices = empty_on(x4, shape, kInt64);
+  Tensor values = empty_on(x4, shape), indices;
+  if (return_indices)
+    indices = empty_on(x4, shape, kInt64);
+  else if (autograd::should_record({&x4}))
+    indices = empty_on(x4, shape, window.kernel_h * window.kernel_w <= 256 ? kUInt8 : kInt64);
   backend_of(x4).max_pool2d(values, indices, x4, window);
   if (auto node = record<MaxPool2dBackward>({x4}, {&values})) {
     node->indices = indices;
     node->input_shape = x4.shape();
+    node->window = window;
   }
+  if (!return_indices) return {from_4d(values, x, c.spatial_dims), Tensor()};
   return {from_4d(values, x, c.spatial_dims), from_4d(indices, x, c.spatial_dims)};
 }
 
@@ -204,29 +221,56 @@ Tensor adaptive_avg_pool(const Tensor& x, Size2 output_size, const char* op, int
 
 using namespace ops;
 
+namespace {
+
+PoolCall max_pool2d_call(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride,
+                         Size2 padding, Size2 dilation, bool ceil_mode) {
+  return {"max_pool2d",
+          2,
+          x.defined() ? x.shape() : Shape{},
+          kernel_size,
+          stride.value_or(kernel_size),
+          padding,
+          dilation,
+          ceil_mode};
+}
+
+PoolCall max_pool1d_call(const Tensor& x, int64_t kernel_size, std::optional<int64_t> stride,
+                         int64_t padding, int64_t dilation, bool ceil_mode) {
+  return {"max_pool1d",
+          1,
+          x.defined() ? x.shape() : Shape{},
+          Size2(1, kernel_size),
+          Size2(1, stride.value_or(kernel_size)),
+          Size2(0, padding),
+          Size2(1, dilation),
+          ceil_mode};
+}
+
+}  // namespace
+
 std::pair<Tensor, Tensor> max_pool2d_with_indices(const Tensor& x, Size2 kernel_size,
                                                   std::optional<Size2> stride, Size2 padding,
                                                   Size2 dilation, bool ceil_mode) {
-  return max_pool(x, {"max_pool2d", 2, x.defined() ? x.shape() : Shape{}, kernel_size,
-                      stride.value_or(kernel_size), padding, dilation, ceil_mode});
+  return max_pool(x, max_pool2d_call(x, kernel_size, stride, padding, dilation, ceil_mode), true);
 }
 
 Tensor max_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding,
                   Size2 dilation, bool ceil_mode) {
-  return max_pool2d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode).first;
+  return max_pool(x, max_pool2d_call(x, kernel_size, stride, padding, dilation, ceil_mode), false)
+      .first;
 }
 
 std::pair<Tensor, Tensor> max_pool1d_with_indices(const Tensor& x, int64_t kernel_size,
                                                   std::optional<int64_t> stride, int64_t padding,
                                                   int64_t dilation, bool ceil_mode) {
-  return max_pool(x, {"max_pool1d", 1, x.defined() ? x.shape() : Shape{}, Size2(1, kernel_size),
-                      Size2(1, stride.value_or(kernel_size)), Size2(0, padding), Size2(1, dilation),
-                      ceil_mode});
+  return max_pool(x, max_pool1d_call(x, kernel_size, stride, padding, dilation, ceil_mode), true);
 }
 
 Tensor max_pool1d(const Tensor& x, int64_t kernel_size, std::optional<int64_t> stride,
                   int64_t padding, int64_t dilation, bool ceil_mode) {
-  return max_pool1d_with_indices(x, kernel_size, stride, padding, dilation, ceil_mode).first;
+  return max_pool(x, max_pool1d_call(x, kernel_size, stride, padding, dilation, ceil_mode), false)
+      .first;
 }
 
 Tensor avg_pool2d(const Tensor& x, Size2 kernel_size, std::optional<Size2> stride, Size2 padding,

@@ -30,6 +30,45 @@ void expect_values(const Tensor& t, const std::vector<double>& expected) {
   EXPECT_THAT(t.to_vector(), ::testing::Pointwise(::testing::DoubleNear(1e-5), expected));
 }
 
+// ---- batching
+
+// The batch is convolved in chunks of images spread over the threads (sized
+// by their scratch: one image a chunk, several, chunks of unequal sizes);
+// output and gradients must be those of one image at a time.
+TEST(ConvBatching, ChunksAgreeWithOneImageAtATime) {
+  struct Case {
+    const char* name;
+    Shape x, w;
+    int64_t stride, padding, groups;
+  };
+  for (const Case& c : {Case{"3 to 5 images a chunk", {15, 8, 24, 24}, {16, 8, 3, 3}, 1, 1, 1},
+                        Case{"one image a chunk", {5, 16, 32, 32}, {4, 16, 3, 3}, 1, 1, 1},
+                        Case{"4 or 5 images a chunk", {9, 1, 12, 12}, {6, 1, 5, 5}, 1, 2, 1},
+                        Case{"groups, dW transposed", {7, 4, 9, 9}, {32, 2, 3, 3}, 2, 1, 2},
+                        Case{"depthwise", {6, 6, 10, 10}, {6, 1, 3, 3}, 1, 1, 6},
+                        Case{"pointwise", {5, 8, 6, 6}, {12, 8, 1, 1}, 1, 0, 1}}) {
+    SCOPED_TRACE(c.name);
+    manual_seed(3);
+    const TensorOptions f64(kFloat64);
+    Tensor x = randn(c.x, f64).requires_grad_(), w = randn(c.w, f64).requires_grad_();
+    Tensor b = randn({c.w[0]}, f64).requires_grad_();
+    Tensor y = conv2d(x, w, b, c.stride, c.padding, 1, c.groups);
+    const Tensor r = randn(y.shape(), f64);
+    sum(y * r).backward();
+
+    Tensor x1 = x.detach().clone().requires_grad_(), w1 = w.detach().clone().requires_grad_();
+    Tensor b1 = b.detach().clone().requires_grad_();
+    for (int64_t n = 0; n < c.x[0]; ++n) {
+      Tensor yn = conv2d(x1.narrow(0, n, 1), w1, b1, c.stride, c.padding, 1, c.groups);
+      EXPECT_LT(max(abs(yn - y.detach().narrow(0, n, 1))).item<double>(), 1e-10) << "image " << n;
+      sum(yn * r.narrow(0, n, 1)).backward();
+    }
+    EXPECT_LT(max(abs(x.grad() - x1.grad())).item<double>(), 1e-10);
+    EXPECT_LT(max(abs(w.grad() - w1.grad())).item<double>(), 1e-10);
+    EXPECT_LT(max(abs(b.grad() - b1.grad())).item<double>(), 1e-10);
+  }
+}
+
 // ---- modules
 
 TEST(Conv2d, ShapesNamesAndDefaultInit) {

@@ -119,6 +119,152 @@ TEST(MaxPool2d, ThreadedPlanesMatchOnePlaneAtATime) {
     }
 }
 
+// ---- every max-pooling kernel against one naive reference
+//
+// 2×2 stride-2 windows over row-contiguous input have vector kernels of their
+// own, the windows that tile the input (stride = kernel) a one-pass backward,
+// and autograd keeps uint8 taps, not int64 positions, unless the caller asks
+// for the indices. All must give exactly what this loop gives: values and
+// indices bit for bit, gradients exactly (dy holds small integers, so sums of
+// overlapping windows are exact in float too).
+
+struct PoolCase {
+  Shape shape;  // (N, C, H, W)
+  int64_t kernel, stride, padding, dilation;
+  bool ceil_mode;
+};
+
+struct Reference {
+  std::vector<double> y, dx;
+  std::vector<int64_t> indices;
+};
+
+// The first maximum of each window in scan order, or the last NaN; dx[index]
+// += dy in output order.
+Reference reference_max_pool(const std::vector<double>& x, const PoolCase& c,
+                             const std::vector<double>& dy, int64_t OH, int64_t OW) {
+  const int64_t planes = c.shape[0] * c.shape[1], H = c.shape[2], W = c.shape[3];
+  Reference r;
+  r.dx.assign(x.size(), 0.0);
+  for (int64_t p = 0; p < planes; ++p)
+    for (int64_t i = 0; i < OH; ++i)
+      for (int64_t j = 0; j < OW; ++j) {
+        double best = -std::numeric_limits<double>::infinity();
+        int64_t best_at = -1;
+        for (int64_t a = 0; a < c.kernel; ++a)
+          for (int64_t b = 0; b < c.kernel; ++b) {
+            const int64_t h = i * c.stride - c.padding + a * c.dilation;
+            const int64_t w = j * c.stride - c.padding + b * c.dilation;
+            if (h < 0 || h >= H || w < 0 || w >= W) continue;
+            const double v = x[static_cast<size_t>(p * H * W + h * W + w)];
+            if (best_at < 0) best_at = h * W + w;  // all −∞: the first position
+            if (v > best || std::isnan(v)) {
+              best = v;
+              best_at = h * W + w;
+            }
+          }
+        r.y.push_back(best);
+        r.indices.push_back(best_at);
+        r.dx[static_cast<size_t>(p * H * W + best_at)] +=
+            dy[static_cast<size_t>((p * OH + i) * OW + j)];
+      }
+  return r;
+}
+
+// Equal as bit patterns up to NaN payloads: NaN matches NaN, −0 only −0.
+void expect_same_values(const std::vector<double>& actual, const std::vector<double>& expected,
+                        const std::string& what) {
+  ASSERT_EQ(actual.size(), expected.size()) << what;
+  for (size_t k = 0; k < actual.size(); ++k) {
+    const double a = actual[k], e = expected[k];
+    const bool same =
+        (std::isnan(a) && std::isnan(e)) || (a == e && std::signbit(a) == std::signbit(e));
+    ASSERT_TRUE(same) << what << " element " << k << ": " << a << ", expected " << e;
+  }
+}
+
+TEST(MaxPool2d, EveryKernelMatchesTheNaiveLoop) {
+  const double nan = std::numeric_limits<double>::quiet_NaN();
+  const double inf = std::numeric_limits<double>::infinity();
+  // Few distinct values: many ties, ±0, ±∞ and NaN.
+  const std::vector<double> pool_of_values{-1, 0, -0.0, 1, 2, 2, 1, -inf, inf, nan, 3, -2};
+  const std::vector<PoolCase> cases{
+      {{2, 3, 6, 6}, 2, 2, 0, 1, false},    // rows of 3 windows: scalar
+      {{1, 2, 7, 9}, 2, 2, 0, 1, false},    // 4 (4-lane), odd sizes dropped
+      {{1, 2, 7, 9}, 2, 2, 0, 1, true},     // ceil_mode: clipped last row, column
+      {{2, 1, 9, 17}, 2, 2, 0, 1, true},    // 8 + overlapping 8-lane step
+      {{1, 1, 4, 30}, 2, 2, 0, 1, false},   // 15: 8 + overlap
+      {{2, 2, 10, 22}, 2, 2, 0, 1, false},  // 11
+      {{1, 1, 2, 2}, 2, 2, 0, 1, false},    // one window
+      {{1, 2, 5, 3}, 2, 2, 0, 1, true},     // 2 windows, the second clipped
+      {{1, 1, 1, 9}, 2, 2, 0, 1, true},     // one input row: only clipped windows
+      {{2, 1, 3, 1}, 2, 2, 0, 1, true},     // one input column
+      {{1, 2, 7, 10}, 2, 2, 1, 1, true},    // padding: general kernel, tiled backward
+      {{1, 2, 8, 9}, 3, 3, 0, 1, true},     // tiles of 3
+      {{2, 2, 7, 8}, 3, 2, 1, 1, false},    // overlapping windows, too narrow for vectors
+      {{1, 2, 9, 40}, 3, 2, 1, 1, false},   // interior of 19 windows: 8-lane steps
+      {{1, 2, 9, 12}, 3, 2, 1, 1, true},    // interior of 5: 4-lane steps
+      {{1, 1, 6, 13}, 3, 1, 1, 1, false},   // stride 1
+      {{2, 1, 7, 17}, 2, 1, 0, 1, true},    // 2×2 of stride 1
+      {{1, 2, 11, 40}, 3, 3, 0, 1, true},   // stride 3: one load a lane
+      {{1, 1, 9, 30}, 3, 2, 1, 2, false},   // dilation 2
+      {{1, 1, 12, 41}, 5, 2, 2, 1, true},   // 25 taps
+      {{1, 2, 9, 8}, 3, 2, 1, 2, true},     // dilation
+      {{1, 1, 6, 7}, 2, 1, 0, 2, false},
+  };
+  Generator gen(3);
+  for (const PoolCase& c : cases)
+    for (DType dtype : {kFloat32, kFloat64})
+      for (bool strided : {false, true}) {
+        SCOPED_TRACE(detail::concat(c.shape, " k", c.kernel, " s", c.stride, " p", c.padding, " d",
+                                    c.dilation, c.ceil_mode ? " ceil " : " ", dtype,
+                                    strided ? " column-strided" : ""));
+        const int64_t count = numel(c.shape);
+        const Tensor picks =
+            randint(0, static_cast<int64_t>(pool_of_values.size()), {count}, kInt64, &gen);
+        std::vector<double> xs;
+        for (int64_t k : picks.to_vector_as<int64_t>()) xs.push_back(pool_of_values[size_t(k)]);
+        // Column-strided: the same values through a transposed view (x.stride(3) ≠ 1
+        // takes the general kernel).
+        Tensor x = tensor(xs, c.shape, dtype);
+        if (strided) x = x.transpose(2, 3).contiguous().transpose(2, 3);
+        const int64_t OH =
+            pool_output_size(c.shape[2], c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
+        const int64_t OW =
+            pool_output_size(c.shape[3], c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
+        const Shape out_shape{c.shape[0], c.shape[1], OH, OW};
+        const Tensor dy = randint(-4, 5, out_shape, dtype, &gen);
+        const Reference ref = reference_max_pool(xs, c, dy.to_vector(), OH, OW);
+        auto pool = [&](const Tensor& input) {
+          return F::max_pool2d_with_indices(input, c.kernel, c.stride, c.padding, c.dilation,
+                                            c.ceil_mode);
+        };
+
+        // return_indices: int64 positions, saved for the backward.
+        Tensor xa = x.detach().requires_grad_(true);
+        auto [ya, ia] = pool(xa);
+        ya.backward(dy);
+        expect_same_values(ya.to_vector(), ref.y, "values");
+        EXPECT_EQ(as_int(ia), ref.indices);
+        expect_same_values(xa.grad().to_vector(), ref.dx, "dx from int64 indices");
+
+        // Values only: autograd keeps uint8 taps. dy also as a transposed view.
+        for (bool strided_dy : {false, true}) {
+          Tensor xb = x.detach().requires_grad_(true);
+          Tensor yb = F::max_pool2d(xb, c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode);
+          yb.backward(strided_dy ? dy.transpose(2, 3).contiguous().transpose(2, 3) : dy);
+          expect_same_values(yb.to_vector(), ref.y, "values");
+          expect_same_values(xb.grad().to_vector(), ref.dx, "dx from taps");
+        }
+
+        // Inference: no indices at all.
+        NoGradGuard no_grad;
+        expect_same_values(
+            F::max_pool2d(x, c.kernel, c.stride, c.padding, c.dilation, c.ceil_mode).to_vector(),
+            ref.y, "values without autograd");
+      }
+}
+
 // SegNet: the encoder keeps only the max-pooling indices; the decoder puts
 // each pooled value back at the position it came from, zeros elsewhere.
 TEST(MaxUnpool2d, SegNetRoundTripPutsValuesBackInPlace) {

@@ -107,6 +107,16 @@ const bool registered = register_cases({
      [](const Args& x) {
        return conv2d(x[0], x[1], x[2], 1, 1, {1, 2});
      }},
+    // 16 or more output channels per group, fewer than the taps: the weight
+    // gradient is computed as its transpose (col·dy'ᵀ).
+    {"conv2d/o16_dw_transposed",
+     "lambda x, w, b: F.conv2d(x, w, b, padding=1)",
+     {In({2, 3, 5, 5}), In({16, 3, 3, 3}), In({16})},
+     [](const Args& x) { return conv2d(x[0], x[1], x[2], 1, 1); }},
+    {"conv2d/groups2_o16_dw_transposed",
+     "lambda x, w: F.conv2d(x, w, None, stride=2, padding=1, groups=2)",
+     {In({2, 4, 5, 6}), In({32, 2, 3, 3})},
+     [](const Args& x) { return conv2d(x[0], x[1], {}, 2, 1, 1, 2); }},
     {"conv2d/groups2",
      "lambda x, w, b: F.conv2d(x, w, b, padding=1, groups=2)",
      {In({2, 4, 6, 6}), In({6, 2, 3, 3}), In({6})},
@@ -215,6 +225,10 @@ const bool registered = register_cases({
      "lambda x, w, b: F.conv_transpose2d(x, w, b, stride=3, output_padding=2)",
      {In({1, 2, 3, 3}), In({2, 2, 2, 2}), In({2})},
      [](const Args& x) { return conv_transpose2d(x[0], x[1], x[2], 3, 0, 2); }},
+    {"conv_transpose2d/o16_dw_transposed",
+     "lambda x, w: F.conv_transpose2d(x, w, None, stride=2, padding=1)",
+     {In({2, 16, 3, 3}), In({16, 2, 3, 3})},
+     [](const Args& x) { return conv_transpose2d(x[0], x[1], {}, 2, 1); }},
     {"conv_transpose2d/groups2_stride2",
      "lambda x, w, b: F.conv_transpose2d(x, w, b, stride=2, groups=2)",
      {In({2, 4, 3, 3}), In({4, 3, 3, 3}), In({6})},

@@ -19,6 +19,9 @@ class CpuBackend final : public Backend {
                   int64_t dim) override;
   void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b, double beta,
             const Tensor& c) override;  // gemm.cpp
+  int64_t workers() const override;     // parallel.cpp
+  void parallel_for(int64_t items,
+                    const std::function<void(int64_t item, int64_t worker)>& fn) override;
 
   // ---- softmax and nll_loss (appended by the act branch): softmax.cpp, loss.cpp
   void softmax(const Tensor& out, const Tensor& x, int64_t dim, bool log) override;
@@ -67,6 +70,8 @@ class CpuBackend final : public Backend {
                   const PoolWindow& window) override;
   void max_pool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices,
                            bool accumulate) override;
+  void max_pool2d_backward(const Tensor& dx, const Tensor& dy, const Tensor& indices,
+                           const PoolWindow& window) override;
   void max_unpool2d_backward(const Tensor& out, const Tensor& src, const Tensor& indices) override;
   void avg_pool2d(const Tensor& y, const Tensor& x, const PoolWindow& window,
                   bool count_include_pad, int64_t divisor_override) override;

@@ -49,6 +49,24 @@ void binary_loop(const Tensor& out, const Tensor& x, const Tensor& y, F f) {
   });
 }
 
+// ReLU's forward and backward over contiguous runs, compiled for AVX-512,
+// AVX2 and the baseline (the loader picks the widest the CPU has): the
+// library's baseline is x86-64-v2, whose 4-lane SSE loop takes ≈ 1.4× as
+// long as the AVX2 one on a LeNet activation (128×6×28×28) that sits in
+// cache, where these passes run after the layer that wrote their input.
+// As PyTorch: relu(x) = x < 0 ? 0 : x, so NaN and −0 pass through, and
+// relu'(x)·dy = x ≤ 0 ? 0 : dy, so NaN lets dy through.
+template <class T>
+[[gnu::target_clones("avx512f", "avx2", "default")]] void relu_run(T* o, const T* a, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) o[i] = a[i] < T(0) ? T(0) : a[i];
+}
+
+template <class T>
+[[gnu::target_clones("avx512f", "avx2", "default")]] void relu_backward_run(T* o, const T* dy,
+                                                                            const T* x, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) o[i] = x[i] <= T(0) ? T(0) : dy[i];
+}
+
 template <class T>
 T sigmoid(T v) {
   return T(1) / (T(1) + std::exp(-v));
@@ -80,7 +98,17 @@ void unary_typed(UnaryOp op, const Tensor& out, const Tensor& x, double a_, doub
     case UnaryOp::Reciprocal:
       return unary_loop<T>(out, x, [](A v) { return A(1) / v; });
     case UnaryOp::Relu:
-      return unary_loop<T>(out, x, [](A v) { return v > 0 ? v : A(0); });
+      if constexpr (std::is_floating_point_v<T>) {
+        return for_each_run<2>({&out, &x}, [](auto p, auto s, int64_t n) {
+          if (s[0] == sizeof(T) && s[1] == sizeof(T))
+            return relu_run<T>(reinterpret_cast<T*>(p[0]), reinterpret_cast<const T*>(p[1]), n);
+          for (int64_t i = 0; i < n; ++i) {
+            const T v = at<T>(p[1], s[1], i);
+            at<T>(p[0], s[0], i) = v < T(0) ? T(0) : v;
+          }
+        });
+      }
+      return unary_loop<T>(out, x, [](A v) { return v < 0 ? A(0) : v; });
     case UnaryOp::Sigmoid:
       return unary_loop<T>(out, x, [](A v) { return sigmoid(v); });
     case UnaryOp::Tanh:
@@ -163,7 +191,17 @@ void binary_typed(BinaryOp op, const Tensor& out, const Tensor& x, const Tensor&
     case BinaryOp::Ge:
       return cmp([](A u, A v) { return u >= v; });
     case BinaryOp::ReluBackward:
-      return arith([](A dy, A v) { return v > 0 ? dy : A(0); });
+      if constexpr (std::is_floating_point_v<T>) {
+        return for_each_run<3>({&out, &x, &y}, [](auto p, auto s, int64_t n) {
+          if (s[0] == sizeof(T) && s[1] == sizeof(T) && s[2] == sizeof(T))
+            return relu_backward_run<T>(reinterpret_cast<T*>(p[0]),
+                                        reinterpret_cast<const T*>(p[1]),
+                                        reinterpret_cast<const T*>(p[2]), n);
+          for (int64_t i = 0; i < n; ++i)
+            at<T>(p[0], s[0], i) = at<T>(p[2], s[2], i) <= T(0) ? T(0) : at<T>(p[1], s[1], i);
+        });
+      }
+      return arith([](A dy, A v) { return v <= 0 ? A(0) : dy; });
     case BinaryOp::SigmoidBackward:
       return arith([](A dy, A s) { return dy * s * (A(1) - s); });
     case BinaryOp::TanhBackward:

@@ -24,7 +24,7 @@ inline constexpr int64_t kParallelGrain = 32768;
 // started, even a region that runs on one thread costs about 2 µs and a futex
 // syscall, more than the whole work of a small kernel (docs/performance.md).
 template <class Body>
-void parallel_for(int64_t n, bool parallel, Body&& body) {
+void parallel_loop(int64_t n, bool parallel, Body&& body) {
   if (!parallel) {
     for (int64_t i = 0; i < n; ++i) body(i);
     return;

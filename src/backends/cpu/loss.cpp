@@ -61,7 +61,7 @@ void nll_loss_typed(const Tensor& out, const Tensor& total_weight, const Tensor&
 #pragma omp parallel for collapse(2) reduction(+ : total) schedule(static)
     for (int64_t n = 0; n < N; ++n)
       for (int64_t k = 0; k < K; ++k) total += one(n, k);
-  } else {  // no OpenMP region at all: see parallel_for
+  } else {  // no OpenMP region at all: see parallel_loop
     for (int64_t n = 0; n < N; ++n)
       for (int64_t k = 0; k < K; ++k) total += one(n, k);
   }
@@ -82,7 +82,7 @@ void nll_loss_backward_typed(const Tensor& dx, const Tensor& dout, const Tensor&
   const int64_t tn = target.stride(0), tk = target.stride(1);
   const Weights<T> w(weight);
   const bool parallel = N * C * K >= kParallelGrain && !omp_in_parallel();
-  parallel_for(N, parallel, [&](int64_t n) {
+  parallel_loop(N, parallel, [&](int64_t n) {
     T* gn = g + n * C * K;
     for (int64_t i = 0; i < C * K; ++i) gn[i] = T(0);
     for (int64_t k = 0; k < K; ++k) {

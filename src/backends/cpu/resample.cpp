@@ -37,7 +37,7 @@ struct Planes {
 template <class Body>
 void for_each_plane(int64_t planes, int64_t plane_size, Body&& body) {
   const bool parallel = planes > 1 && planes * plane_size >= kParallelGrain && !omp_in_parallel();
-  parallel_for(planes, parallel, body);
+  parallel_loop(planes, parallel, body);
 }
 
 // ---- padding

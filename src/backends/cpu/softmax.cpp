@@ -63,7 +63,7 @@ struct Rows {
   template <class F>
   void for_each(F&& f) const {
     const bool parallel = count > 1 && count * len >= kParallelGrain && !omp_in_parallel();
-    parallel_for(count, parallel, [&](int64_t r) { f(row(r)); });
+    parallel_loop(count, parallel, [&](int64_t r) { f(row(r)); });
   }
 };
 
