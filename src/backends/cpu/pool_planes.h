@@ -20,8 +20,8 @@ struct Plane {
 };
 
 // The (n, c) planes of a 4-D view, plane p = n·C + c. Its strides are read
-// once, outside the loops over planes (Tensor::stride is not inline, and
-// checks its argument). An undefined tensor gives no planes.
+// once, outside the loops over planes (Tensor::stride checks its argument).
+// An undefined tensor gives no planes.
 template <class T>
 struct Planes {
   T* base = nullptr;
