@@ -103,7 +103,14 @@ std::vector<Tensor> execute(const std::vector<Edge>& root_edges, const std::vect
       }
     }
 
-    std::vector<Tensor> input_grads = node->apply(std::move(task.grads));
+    std::vector<Tensor> input_grads;
+    {
+      // The incoming gradients die here, not with the task table: a gradient
+      // passed on as a view (a bias's dy reshaped) is then the sole owner of
+      // its buffer, and AccumulateGrad takes it instead of copying it.
+      std::vector<Tensor> grads = std::move(task.grads);
+      input_grads = node->apply(std::move(grads));
+    }
     if (!retain_graph) node->release();
 
     const auto& edges = node->next_edges();

@@ -32,7 +32,11 @@ Node::~Node() {
 
 SavedTensor::SavedTensor(const Tensor& t) {
   if (!t.defined()) return;
-  data_ = t.detach();
+  // A tensor with history is kept detached: it may be an output of the node
+  // saving it, whose grad_fn is that node (a reference cycle). One without
+  // (a parameter, an input, a value computed without grad) is kept as it is,
+  // which spares a new TensorImpl for every saved parameter.
+  data_ = t.grad_fn() ? t.detach() : t;
   saved_version_ = t.version();
 }
 
@@ -82,8 +86,18 @@ bool should_record(std::initializer_list<const Tensor*> inputs) {
   return GradMode::is_enabled() && any_requires_grad(inputs);
 }
 
-bool should_record(const std::vector<Tensor>& inputs) {
+bool any_requires_grad(std::span<const Tensor> inputs) {
+  for (const Tensor& t : inputs)
+    if (t.defined() && t.requires_grad()) return true;
+  return false;
+}
+
+bool should_record(std::span<const Tensor> inputs) {
   return GradMode::is_enabled() && any_requires_grad(inputs);
+}
+
+bool should_record(const std::vector<Tensor>& inputs) {
+  return should_record(std::span<const Tensor>(inputs));
 }
 
 Edge gradient_edge(const Tensor& t) {
@@ -100,6 +114,11 @@ Edge gradient_edge(const Tensor& t) {
 
 void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
                  const std::vector<Tensor*>& outputs) {
+  set_history(node, std::span<const Tensor>(inputs), std::span<Tensor* const>(outputs));
+}
+
+void set_history(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs,
+                 std::span<Tensor* const> outputs) {
   std::vector<Edge> edges;
   edges.reserve(inputs.size());
   for (const Tensor& t : inputs) edges.push_back(gradient_edge(t));

@@ -94,7 +94,8 @@ class Backend {
   virtual void arg_reduce(bool is_max, const Tensor& values, const Tensor& indices, const Tensor& x,
                           int64_t dim) = 0;
   // C[b] = alpha·op(A[b])·op(B[b]) + beta·C[b] for 3-D (batch, rows, cols)
-  // views; A or B may have batch stride 0 (broadcast). C is contiguous.
+  // views; A or B may have batch stride 0 (broadcast) or be 2-D (one matrix
+  // for every b). A 2-D C is a batch of one. C is contiguous.
   virtual void gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
                     double beta, const Tensor& c) = 0;
   // Work split by the op into independent items: fn(item, worker) runs once

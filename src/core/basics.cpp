@@ -70,11 +70,10 @@ Shape contiguous_strides(const Shape& s) {
   return strides;
 }
 
-int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
-  const int64_t n = std::max<int64_t>(ndim, 1);  // a 0-d tensor accepts dim 0 and -1
-  NABLA_CHECK(dim >= -n && dim < n, op, ": dimension ", dim, " out of range for a ", ndim,
-              "-d tensor (expected in [", -n, ", ", n - 1, "])");
-  return dim < 0 ? dim + n : dim;
+void fail_wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  const int64_t n = std::max<int64_t>(ndim, 1);
+  NABLA_FAIL(op, ": dimension ", dim, " out of range for a ", ndim, "-d tensor (expected in [", -n,
+             ", ", n - 1, "])");
 }
 
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op) {

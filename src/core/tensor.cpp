@@ -18,14 +18,6 @@ Tensor Tensor::empty(const Shape& shape, TensorOptions options) {
   return t;
 }
 
-int64_t Tensor::size(int64_t dim) const {
-  return impl_->shape[wrap_dim(dim, this->dim(), "size")];
-}
-
-int64_t Tensor::stride(int64_t dim) const {
-  return impl_->strides[wrap_dim(dim, this->dim(), "stride")];
-}
-
 bool Tensor::is_contiguous() const {
   if (numel() == 0) return true;  // as PyTorch: no element is out of place
   int64_t expected = 1;

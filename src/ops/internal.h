@@ -4,6 +4,7 @@
 
 #include <initializer_list>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "backends/backend.h"
@@ -27,12 +28,24 @@ inline backends::Backend& backend_of(const Tensor& t) {
 // mode is on; returns it so the op can save what backward needs, or null.
 //   if (auto node = record<MulBackward>({a, b}, {&out})) { node->a = a; node->b = b; }
 template <class NodeT>
-std::shared_ptr<NodeT> record(const std::vector<Tensor>& inputs,
-                              const std::vector<Tensor*>& outputs) {
+std::shared_ptr<NodeT> record(std::span<const Tensor> inputs, std::span<Tensor* const> outputs) {
   if (!autograd::should_record(inputs)) return nullptr;
   auto node = std::make_shared<NodeT>();
   autograd::set_history(node, inputs, outputs);
   return node;
+}
+// The lists live on the stack: no vector is built on every call of an op.
+template <class NodeT>
+std::shared_ptr<NodeT> record(std::initializer_list<Tensor> inputs,
+                              std::initializer_list<Tensor*> outputs) {
+  return record<NodeT>(std::span<const Tensor>(inputs.begin(), inputs.size()),
+                       std::span<Tensor* const>(outputs.begin(), outputs.size()));
+}
+template <class NodeT>
+std::shared_ptr<NodeT> record(const std::vector<Tensor>& inputs,
+                              std::initializer_list<Tensor*> outputs) {
+  return record<NodeT>(std::span<const Tensor>(inputs),
+                       std::span<Tensor* const>(outputs.begin(), outputs.size()));
 }
 
 // t viewed with shape (broadcast rules; stride 0 along expanded dims),

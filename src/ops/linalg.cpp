@@ -9,10 +9,25 @@ namespace nabla {
 namespace ops {
 namespace {
 
-// A 3-D operand the GEMM kernel accepts: one of the last two strides is 1.
+// A 2-D or 3-D operand the GEMM kernel accepts: one of its two matrix dims
+// has unit stride (or size 1), and neither is broadcast (stride 0, as an
+// expanded gradient may be), which no leading dimension can describe.
 Tensor gemm_ready(const Tensor& t) {
-  const bool ok = t.stride(2) == 1 || t.stride(1) == 1 || t.size(1) == 1 || t.size(2) == 1;
+  auto unit = [&](int64_t d) { return t.stride(d) == 1 || t.size(d) == 1; };
+  auto broadcast = [&](int64_t d) { return t.stride(d) == 0 && t.size(d) > 1; };
+  const bool ok = (unit(-1) || unit(-2)) && !broadcast(-1) && !broadcast(-2);
   return ok ? t : t.contiguous();
+}
+
+// c = op(a)·op(b) into a fresh c, for the GEMM kernel's 2-D and 3-D forms;
+// an empty sum (k = 0) gives zeros. No autograd.
+void gemm_into(Tensor c, const Tensor& a, const Tensor& b, bool ta, bool tb) {
+  if (c.numel() == 0) return;
+  if ((ta ? a.size(-2) : a.size(-1)) == 0) {
+    c.zero_();
+    return;
+  }
+  backend_of(a).gemm(ta, tb, 1.0, gemm_ready(a), gemm_ready(b), 0.0, c);
 }
 
 // c = a·b for a (B or 1, n, k), b (B or 1, k, m) → (B, n, m). No autograd.
@@ -20,13 +35,7 @@ Tensor bmm_kernel(const Tensor& a, const Tensor& b, bool ta = false, bool tb = f
   const int64_t batch = std::max(a.size(0), b.size(0));
   const int64_t n = ta ? a.size(2) : a.size(1), m = tb ? b.size(1) : b.size(2);
   Tensor c = empty_on(a, {batch, n, m});
-  if (c.numel() == 0) return c;
-  const int64_t k = ta ? a.size(1) : a.size(2);
-  if (k == 0) {
-    c.zero_();
-    return c;
-  }
-  backend_of(a).gemm(ta, tb, 1.0, gemm_ready(a), gemm_ready(b), 0.0, c);
+  gemm_into(c, a, b, ta, tb);
   return c;
 }
 
@@ -64,17 +73,13 @@ int64_t leading_rows(const Tensor& t) {
   return numel(Shape(t.shape().begin(), t.shape().end() - 1));
 }
 
-// t (…, k) as (1, rows, k) without history: the rows of a linear layer.
-Tensor rows3(const Tensor& t, int64_t rows) {
+// t (…, k) as a matrix (rows, k) without history, for the GEMM: the rows of
+// a linear layer. A 2-D t is passed as it is.
+Tensor as_rows(const Tensor& t, int64_t rows) {
+  if (t.dim() == 2) return t;
   const int64_t k = t.size(-1), ks = t.stride(-1);
-  if (t.dim() == 1) return alias(t, {1, 1, k}, {0, k * ks, ks}, t.storage_offset());
-  if (t.dim() == 2) return alias(t, {1, rows, k}, {0, t.stride(0), ks}, t.storage_offset());
-  return t.detach().reshape({1, rows, k});
-}
-
-// A matrix (n, k) as a batch of one (1, n, k), without history.
-Tensor batch1(const Tensor& m) {
-  return alias(m, {1, m.size(0), m.size(1)}, {0, m.stride(0), m.stride(1)}, m.storage_offset());
+  if (t.dim() == 1) return alias(t, {1, k}, {k * ks, ks}, t.storage_offset());
+  return t.detach().reshape({rows, k});
 }
 
 // y = x·Wᵀ + b, x (…, in), W (out, in), b (out); rows: all leading dims of x
@@ -84,14 +89,18 @@ struct LinearBackward final : Node {
   SavedTensor x, weight;
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     Tensor xv = x.unpack(*this), wv = weight.unpack(*this);
-    const int64_t out_features = wv.size(0);
     const int64_t rows = leading_rows(xv);
-    Tensor dy = rows3(g[0], rows);
+    const Tensor dy = as_rows(g[0], rows);
     Tensor dx, dw, db;
-    if (needs_input_grad(0)) dx = bmm_kernel(dy, batch1(wv)).view(xv.shape());
-    if (needs_input_grad(1)) dw = bmm_kernel(dy, rows3(xv, rows), true, false).view(wv.shape());
-    if (needs_input_grad(2))
-      db = rows == 1 ? g[0].reshape({out_features}) : sum(dy.reshape({rows, out_features}), {0});
+    if (needs_input_grad(0)) {
+      dx = empty_on(xv, xv.shape());
+      gemm_into(as_rows(dx, rows), dy, wv, false, false);
+    }
+    if (needs_input_grad(1)) {
+      dw = empty_on(wv, wv.shape());
+      gemm_into(dw, dy, as_rows(xv, rows), true, false);
+    }
+    if (needs_input_grad(2)) db = rows == 1 ? g[0].reshape({wv.size(0)}) : sum(dy, {0});
     return {dx, dw, db};
   }
   void release_saved() override {
@@ -192,17 +201,17 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
     NABLA_CHECK(bias.dim() == 1 && bias.size(0) == weight.size(0), "linear: bias ", bias.shape(),
                 " does not match weight ", weight.shape());
   }
-  const int64_t in = weight.size(1), out_features = weight.size(0);
+  const int64_t in = weight.size(1);
   Shape out_shape = x.shape();
-  out_shape.back() = out_features;
+  out_shape.back() = weight.size(0);
   Tensor y = empty_on(x, out_shape);
   if (y.numel() > 0) {
     const int64_t rows = leading_rows(x);
-    Tensor y3 = alias(y, {1, rows, out_features}, {rows * out_features, out_features, 1}, 0);
-    if (bias.defined()) backend_of(y).copy(y3, broadcast_view(bias, y3.shape()));
+    const Tensor y2 = as_rows(y, rows);
+    if (bias.defined()) backend_of(y).copy(y2, broadcast_view(bias, y2.shape()));
     if (in > 0) {
-      backend_of(x).gemm(false, true, 1.0, gemm_ready(rows3(x, rows)), gemm_ready(batch1(weight)),
-                         bias.defined() ? 1.0 : 0.0, y3);
+      backend_of(x).gemm(false, true, 1.0, gemm_ready(as_rows(x, rows)), gemm_ready(weight),
+                         bias.defined() ? 1.0 : 0.0, y2);
     } else if (!bias.defined()) {
       y.zero_();
     }

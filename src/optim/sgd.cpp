@@ -32,11 +32,34 @@ void SGD::check_options(const GroupOptions& o) const {
               o.at("momentum"), ", dampening ", o.at("dampening"), ")");
 }
 
+namespace {
+
+// A group's hyper-parameters, looked up in its options map once per group
+// rather than five times per parameter.
+struct Hyper {
+  const GroupOptions* group = nullptr;
+  double lr = 0, momentum = 0, dampening = 0, weight_decay = 0;
+  bool nesterov = false;
+  void read(const GroupOptions& o) {
+    if (&o == group) return;
+    group = &o;
+    lr = o.at("lr");
+    momentum = o.at("momentum");
+    dampening = o.at("dampening");
+    weight_decay = o.at("weight_decay");
+    nesterov = o.at("nesterov") != 0.0;
+  }
+};
+
+}  // namespace
+
 void SGD::step() {
-  for_each_param([](Tensor& p, const Tensor& grad, ParamState& state, const GroupOptions& o) {
-    const double lr = o.at("lr"), momentum = o.at("momentum"), dampening = o.at("dampening"),
-                 weight_decay = o.at("weight_decay");
-    const bool nesterov = o.at("nesterov") != 0.0;
+  Hyper h;
+  for_each_param([&h](Tensor& p, const Tensor& grad, ParamState& state, const GroupOptions& o) {
+    h.read(o);
+    const double lr = h.lr, momentum = h.momentum, dampening = h.dampening,
+                 weight_decay = h.weight_decay;
+    const bool nesterov = h.nesterov;
     if (momentum != 0.0) {
       auto it = state.buffers.find("momentum_buffer");
       const bool first = it == state.buffers.end();

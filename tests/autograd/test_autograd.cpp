@@ -48,6 +48,27 @@ TEST(Autograd, LeafGradIsNotAliasedWithOtherGradients) {
   EXPECT_THAT(b.grad().to_vector(), ElementsAre(1, 1));
 }
 
+TEST(Autograd, AGradientPassedOnAsAViewBecomesALeafGradOnlyWhenNothingElseHoldsIt) {
+  // With one row, linear's bias gradient is dy viewed as (out). The leaf may
+  // take that buffer once the engine has released dy, but never a buffer the
+  // caller still holds.
+  Tensor x = leaf({1, 2}, {1, 2}), w = leaf({1, 2, 3, 4}, {2, 2}), bias = leaf({0, 0});
+  Tensor g = tensor({1.0, 2.0}, {1, 2});
+  linear(x, w, bias).backward(g);
+  EXPECT_THAT(bias.grad().to_vector(), ElementsAre(1, 2));
+  {
+    NoGradGuard no_grad;
+    bias.grad().add_(ones({2}));
+  }
+  EXPECT_THAT(g.to_vector(), ElementsAre(1, 2));  // the caller's gradient is untouched
+
+  bias.set_grad(Tensor());
+  sum(linear(x, w, bias) * 3.0).backward();  // dy = 3: a buffer nothing else holds
+  sum(x * 5.0).backward();
+  EXPECT_THAT(bias.grad().to_vector(), ElementsAre(3, 3));
+  EXPECT_THAT(x.grad().to_vector(), ElementsAre(1 * 1 + 2 * 3 + 12 + 5, 1 * 2 + 2 * 4 + 18 + 5));
+}
+
 TEST(Autograd, BroadcastGradientsAreSummedBack) {
   Tensor x = leaf({1, 2, 3});
   Tensor y = leaf({1, 2}, {2, 1});

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -117,20 +118,23 @@ class AccumulateGrad final : public Node {
 // --- what ops use to record themselves
 
 bool any_requires_grad(std::initializer_list<const Tensor*> inputs);
+bool any_requires_grad(std::span<const Tensor> inputs);
 inline bool any_requires_grad(const std::vector<Tensor>& inputs) {
-  for (const auto& t : inputs)
-    if (t.defined() && t.requires_grad()) return true;
-  return false;
+  return any_requires_grad(std::span<const Tensor>(inputs));
 }
 // Whether the op should record: grad mode is on and an input requires grad.
 bool should_record(std::initializer_list<const Tensor*> inputs);
+bool should_record(std::span<const Tensor> inputs);
 bool should_record(const std::vector<Tensor>& inputs);
 
 // The edge along which a gradient for t flows (to its grad_fn, or to its
 // leaf accumulator), or an empty edge when t needs no gradient.
 Edge gradient_edge(const Tensor& t);
 
-// Connects node to its inputs and makes it the grad_fn of outputs.
+// Connects node to its inputs and makes it the grad_fn of outputs. The span
+// form lets ops pass their tensors without building vectors on every call.
+void set_history(const std::shared_ptr<Node>& node, std::span<const Tensor> inputs,
+                 std::span<Tensor* const> outputs);
 void set_history(const std::shared_ptr<Node>& node, const std::vector<Tensor>& inputs,
                  const std::vector<Tensor*>& outputs);
 

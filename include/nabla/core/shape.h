@@ -234,8 +234,15 @@ inline int64_t numel(const Shape& s) {
 }
 Shape contiguous_strides(const Shape& s);
 
+[[noreturn]] void fail_wrap_dim(int64_t dim, int64_t ndim, const char* op);
 // Maps a possibly negative dim into [0, ndim); names the op when out of range.
-int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op);
+// Inline: Tensor::size(dim) calls it, some hundred times a training step.
+inline int64_t wrap_dim(int64_t dim, int64_t ndim, const char* op) {
+  const int64_t n = ndim > 0 ? ndim : 1;  // a 0-d tensor accepts dim 0 and -1
+  if (dim < -n || dim >= n) [[unlikely]]
+    fail_wrap_dim(dim, ndim, op);
+  return dim < 0 ? dim + n : dim;
+}
 
 // NumPy broadcasting: shapes align at the right; sizes must match or be 1.
 Shape broadcast_shapes(const Shape& a, const Shape& b, const char* op);

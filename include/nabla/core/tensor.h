@@ -86,8 +86,8 @@ class Tensor {
   const Shape& shape() const { return impl_->shape; }
   const Shape& sizes() const { return impl_->shape; }
   const Shape& strides() const { return impl_->strides; }
-  int64_t size(int64_t dim) const;
-  int64_t stride(int64_t dim) const;
+  int64_t size(int64_t dim) const { return impl_->shape[wrap_dim(dim, this->dim(), "size")]; }
+  int64_t stride(int64_t dim) const { return impl_->strides[wrap_dim(dim, this->dim(), "stride")]; }
   int64_t dim() const { return static_cast<int64_t>(impl_->shape.size()); }
   int64_t numel() const { return nabla::numel(impl_->shape); }
   DType dtype() const { return impl_->dtype; }

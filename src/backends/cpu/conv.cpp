@@ -116,21 +116,19 @@ void im2col_kernel(T* col, const T* x, const Planes& p, const Backend::ConvWindo
                    bool parallel) {
   const int64_t taps = p.kh * p.kw;
   const int64_t units = p.N * p.C * taps;  // one (n, c, i, j) plane each
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t u = 0; u < units; ++u) {
+  parallel_loop(units, parallel, [&](int64_t u) {
     const int64_t nc = u / taps, tap = u % taps;
     const int64_t n = nc / p.C, c = nc % p.C, i = tap / p.kw, j = tap % p.kw;
     im2col_plane(col + p.col_plane(n, c, i, j), x + n * p.x_sn + c * p.x_sc, p, w,
                  i * w.dilation_h - w.pad_h, j * w.dilation_w - w.pad_w);
-  }
+  });
 }
 
 // Each (n, c) image plane is written by one thread only: no races.
 template <class T>
 void col2im_kernel(T* x, const T* col, const Planes& p, const Backend::ConvWindow& w,
                    bool parallel) {
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t nc = 0; nc < p.N * p.C; ++nc) {
+  parallel_loop(p.N * p.C, parallel, [&](int64_t nc) {
     const int64_t n = nc / p.C, c = nc % p.C;
     T* x_plane = x + nc * p.H * p.W;
     std::fill(x_plane, x_plane + p.H * p.W, T(0));
@@ -138,7 +136,7 @@ void col2im_kernel(T* x, const T* col, const Planes& p, const Backend::ConvWindo
       for (int64_t j = 0; j < p.kw; ++j)
         col2im_plane(x_plane, col + p.col_plane(n, c, i, j), p, w, i * w.dilation_h - w.pad_h,
                      j * w.dilation_w - w.pad_w);
-  }
+  });
 }
 
 }  // namespace

@@ -46,10 +46,25 @@ template <class T, bool kFirst, bool kNesterov>
 
 // Compiled for AVX-512, AVX2 and the baseline; the loader picks the widest
 // the CPU has (the build machine's CPU does not matter).
+// Plain momentum (no weight decay, dampening or Nesterov), the common case:
+// v = mu·buf + g, p -= lr·v in 3 loads, 2 stores and 4 flops an element
+// where sgd_loop spends 7 flops.
+template <class T>
+[[gnu::always_inline]] inline void momentum_loop(T* __restrict p, const T* __restrict g,
+                                                 T* __restrict buf, int64_t n, T lr, T mu) {
+  for (int64_t i = 0; i < n; ++i) {
+    const T v = mu * buf[i] + g[i];
+    buf[i] = v;
+    p[i] -= lr * v;
+  }
+}
+
 template <class T>
 [[gnu::target_clones("avx512f", "avx2", "default")]] void sgd_run(T* p, const T* g, T* buf,
                                                                   int64_t n, T lr, T mu, T damp,
                                                                   T wd, bool first, bool nesterov) {
+  if (!first && !nesterov && wd == T(0) && damp == T(0))
+    return momentum_loop<T>(p, g, buf, n, lr, mu);
   if (first && nesterov) return sgd_loop<T, true, true>(p, g, buf, n, lr, mu, damp, wd);
   if (first) return sgd_loop<T, true, false>(p, g, buf, n, lr, mu, damp, wd);
   if (nesterov) return sgd_loop<T, false, true>(p, g, buf, n, lr, mu, damp, wd);

@@ -5,9 +5,57 @@
 #include "backends/cpu/cpu_backend.h"
 
 namespace nabla::backends::cpu {
+namespace {
+
+// A row times a matrix (m = 1) or an outer product (k = 1) of at most this
+// many multiply-adds runs on vector_gemm: the batch-1 products of small
+// layers, where a library's per-call cost (argument checks, a packing buffer
+// allocated and freed on every call) is several times the arithmetic.
+// Measured against dnnl_sgemm (docs/performance.md): 2-6x faster at
+// (1, 10, 32) and (10, 32, 1), even at (1, 32, 784), slower on small
+// squares (16³: 3x), hence the shape rule.
+constexpr int64_t kVectorProductMax = 4096;
+
+bool vector_shaped(int64_t m, int64_t n, int64_t k) {
+  return (m == 1 || k == 1) && m * n * k <= kVectorProductMax;
+}
+
+// C = alpha·op(A)·op(B) + beta·C on plain loops, row-major, with
+// op(A)(i, p) = a[i·ar + p·ac] and op(B)(p, j) = b[p·ldb + j] or b[j·ldb + p].
+template <class T>
+[[gnu::target_clones("avx512f", "avx2", "default")]] void vector_gemm(
+    bool ta, bool tb, int64_t m, int64_t n, int64_t k, T alpha, const T* a, int64_t lda, const T* b,
+    int64_t ldb, T beta, T* __restrict c, int64_t ldc) {
+  const int64_t ar = ta ? 1 : lda, ac = ta ? lda : 1;
+  for (int64_t i = 0; i < m; ++i) {
+    T* __restrict ci = c + i * ldc;
+    for (int64_t j = 0; j < n; ++j) ci[j] = beta == T(0) ? T(0) : beta * ci[j];  // as BLAS
+    if (!tb) {
+      // Rows of op(B) are contiguous: c_i += Σ_p alpha·A(i, p)·B(p, :)
+      for (int64_t p = 0; p < k; ++p) {
+        const T s = alpha * a[i * ar + p * ac];
+        const T* __restrict bp = b + p * ldb;
+        for (int64_t j = 0; j < n; ++j) ci[j] += s * bp[j];
+      }
+    } else {
+      // Columns of op(B) are contiguous (rows of b): c_ij += alpha·⟨A(i, :), B(:, j)⟩
+      for (int64_t j = 0; j < n; ++j) {
+        const T* __restrict bj = b + j * ldb;
+        T s = 0;
+#pragma omp simd reduction(+ : s)
+        for (int64_t p = 0; p < k; ++p) s += a[i * ar + p * ac] * bj[p];
+        ci[j] += alpha * s;
+      }
+    }
+  }
+}
+
+}  // namespace
 
 void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float alpha, const float* a,
            int64_t lda, const float* b, int64_t ldb, float beta, float* c, int64_t ldc) {
+  if (vector_shaped(m, n, k))
+    return vector_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   // oneDNN chooses its kernel by the CPU it runs on (AVX-512 on Zen 4 and 5),
   // where Debian's OpenBLAS 0.3.21 falls back to AVX2 on Zen 5 (PERFORMANCE.md).
   const dnnl_status_t st = dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, alpha, a,
@@ -19,11 +67,29 @@ void sgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, float al
 void dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double alpha,
            const double* a, int64_t lda, const double* b, int64_t ldb, double beta, double* c,
            int64_t ldc) {
+  if (vector_shaped(m, n, k))
+    return vector_gemm(trans_a, trans_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
   cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
               trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
 
 namespace {
+
+// A GEMM operand: 3-D (batch, rows, cols), or 2-D, one matrix for the whole
+// batch (batch stride 0).
+struct Matrices {
+  int64_t batch, rows, cols;
+  int64_t batch_stride, row_stride, col_stride;
+};
+
+Matrices matrices(const Tensor& t, const char* arg) {
+  NABLA_CHECK(t.dim() == 2 || t.dim() == 3, "gemm: operand ", arg,
+              " must be 2-D or 3-D, got shape ", t.shape());
+  const Shape& s = t.shape();
+  const Shape& st = t.strides();
+  if (t.dim() == 2) return {1, s[0], s[1], 0, st[0], st[1]};
+  return {s[0], s[1], s[2], s[0] == 1 ? 0 : st[0], st[1], st[2]};
+}
 
 // A matrix view usable by GEMM: one of its two strides is 1. Returns the
 // leading dimension and whether the view is the transpose of a row-major one.
@@ -32,11 +98,10 @@ struct MatrixLayout {
   bool transposed;
 };
 
-MatrixLayout matrix_layout(const Tensor& t, const char* arg) {
-  const int64_t rows = t.size(1), cols = t.size(2);
-  const int64_t rs = t.stride(1), cs = t.stride(2);
-  if (cs == 1 || cols == 1) return {std::max<int64_t>({rs, cols, 1}), false};
-  if (rs == 1 || rows == 1) return {std::max<int64_t>({cs, rows, 1}), true};
+MatrixLayout matrix_layout(const Tensor& t, const Matrices& v, const char* arg) {
+  if (v.col_stride == 1 || v.cols == 1)
+    return {std::max<int64_t>({v.row_stride, v.cols, 1}), false};
+  if (v.row_stride == 1 || v.rows == 1) return {std::max<int64_t>({v.col_stride, v.rows, 1}), true};
   NABLA_FAIL("gemm: operand ", arg, " of shape ", t.shape(), " has strides ", t.strides(),
              " with no unit stride; make it contiguous first");
 }
@@ -67,8 +132,9 @@ void batched_gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t
       dgemm(ta, tb, m, n, k, alpha, pa + i * sa, lda, pb + i * sb, ldb, beta, pc + i * m * n, n);
   };
   // Many small products: one per thread. Few large ones: the library's threads.
+  const int threads = omp_get_max_threads();
   const bool per_thread =
-      batch >= omp_get_max_threads() && m * n * k < (int64_t{1} << 18) && !omp_in_parallel();
+      threads > 1 && batch >= threads && m * n * k < (int64_t{1} << 18) && !omp_in_parallel();
   if (!per_thread && m * n * k < (int64_t{1} << 15)) {
     // A few tiny products (under ~3 µs each) run on the calling thread: the
     // libraries would start their thread team for each, and its barrier costs
@@ -85,17 +151,16 @@ void batched_gemm(bool ta, bool tb, int64_t batch, int64_t m, int64_t n, int64_t
 
 void CpuBackend::gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a, const Tensor& b,
                       double beta, const Tensor& c) {
-  NABLA_CHECK(a.dim() == 3 && b.dim() == 3 && c.dim() == 3, "gemm: expected 3-D operands");
   NABLA_CHECK(c.is_contiguous(), "gemm: output must be contiguous");
-  const int64_t batch = c.size(0), m = c.size(1), n = c.size(2);
-  const int64_t k = trans_a ? a.size(1) : a.size(2);
-  const MatrixLayout la = matrix_layout(a, "A"), lb = matrix_layout(b, "B");
+  const Matrices A = matrices(a, "A"), B = matrices(b, "B"), C = matrices(c, "C");
+  const int64_t k = trans_a ? A.rows : A.cols;
+  const MatrixLayout la = matrix_layout(a, A, "A"), lb = matrix_layout(b, B, "B");
   const bool ta = trans_a != la.transposed, tb = trans_b != lb.transposed;
-  const int64_t sa = a.size(0) == 1 ? 0 : a.stride(0), sb = b.size(0) == 1 ? 0 : b.stride(0);
   NABLA_DISPATCH_FLOATING(c.dtype(), "gemm", [&] {
-    batched_gemm<scalar_t>(ta, tb, batch, m, n, k, static_cast<scalar_t>(alpha),
-                           a.data_ptr<scalar_t>(), la.ld, sa, b.data_ptr<scalar_t>(), lb.ld, sb,
-                           static_cast<scalar_t>(beta), c.data_ptr<scalar_t>());
+    batched_gemm<scalar_t>(ta, tb, C.batch, C.rows, C.cols, k, static_cast<scalar_t>(alpha),
+                           a.data_ptr<scalar_t>(), la.ld, A.batch_stride, b.data_ptr<scalar_t>(),
+                           lb.ld, B.batch_stride, static_cast<scalar_t>(beta),
+                           c.data_ptr<scalar_t>());
   });
 }
 

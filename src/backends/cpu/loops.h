@@ -18,6 +18,21 @@ inline constexpr int64_t kMaxDims = 16;
 // more than it saves.
 inline constexpr int64_t kParallelGrain = 32768;
 
+// Calls body(i) for every i in [0, n): split over the OpenMP threads when
+// parallel is true, else a plain loop on the calling thread. Never
+// `#pragma omp parallel for if (false)` instead: once libgomp's pool is
+// started, even a region that runs on one thread costs about 2 µs and a futex
+// syscall, more than the whole work of a small kernel (docs/performance.md).
+template <class Body>
+void parallel_loop(int64_t n, bool parallel, Body&& body) {
+  if (!parallel) {
+    for (int64_t i = 0; i < n; ++i) body(i);
+    return;
+  }
+#pragma omp parallel for schedule(static)
+  for (int64_t i = 0; i < n; ++i) body(i);
+}
+
 template <int N>
 struct StridedLayout {
   int64_t ndim = 0;  // after merging; dim 0 is the innermost

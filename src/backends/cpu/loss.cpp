@@ -34,29 +34,36 @@ void nll_loss_typed(const Tensor& out, const Tensor& total_weight, const Tensor&
   const int64_t on = out.stride(0), ok = out.stride(1);
   const Weights<T> w(weight);
 
-  double total = 0;
   bool out_of_range = false;
   int64_t bad_target = 0;
-  const bool parallel = N * K >= kParallelGrain && !omp_in_parallel();
-#pragma omp parallel for collapse(2) reduction(+ : total) schedule(static) if (parallel)
-  for (int64_t n = 0; n < N; ++n) {
-    for (int64_t k = 0; k < K; ++k) {
-      const int64_t c = t[n * tn + k * tk];
-      T loss = 0;
-      if (c != ignore_index) {
-        if (c >= 0 && c < C) {
-          loss = -w[c] * x[n * xn + c * xc + k * xk];
-          total += w[c];
-        } else {
+  // Writes the loss at (n, k); returns the weight it adds to the total.
+  auto one = [&](int64_t n, int64_t k) -> double {
+    const int64_t c = t[n * tn + k * tk];
+    T loss = 0;
+    double counted = 0;
+    if (c != ignore_index) {
+      if (c >= 0 && c < C) {
+        loss = -w[c] * x[n * xn + c * xc + k * xk];
+        counted = w[c];
+      } else {
 #pragma omp critical(nabla_nll_loss_target)
-          if (!out_of_range) {
-            out_of_range = true;
-            bad_target = c;
-          }
+        if (!out_of_range) {
+          out_of_range = true;
+          bad_target = c;
         }
       }
-      o[n * on + k * ok] = loss;
     }
+    o[n * on + k * ok] = loss;
+    return counted;
+  };
+  double total = 0;
+  if (N * K >= kParallelGrain && !omp_in_parallel()) {
+#pragma omp parallel for collapse(2) reduction(+ : total) schedule(static)
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < K; ++k) total += one(n, k);
+  } else {  // no OpenMP region at all: see parallel_loop
+    for (int64_t n = 0; n < N; ++n)
+      for (int64_t k = 0; k < K; ++k) total += one(n, k);
   }
   NABLA_CHECK(!out_of_range, "nll_loss: target ", bad_target, " is out of bounds for ", C,
               " classes (targets must be in [0, ", C, ") or equal ignore_index ", ignore_index,
@@ -75,8 +82,7 @@ void nll_loss_backward_typed(const Tensor& dx, const Tensor& dout, const Tensor&
   const int64_t tn = target.stride(0), tk = target.stride(1);
   const Weights<T> w(weight);
   const bool parallel = N * C * K >= kParallelGrain && !omp_in_parallel();
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t n = 0; n < N; ++n) {
+  parallel_loop(N, parallel, [&](int64_t n) {
     T* gn = g + n * C * K;
     for (int64_t i = 0; i < C * K; ++i) gn[i] = T(0);
     for (int64_t k = 0; k < K; ++k) {
@@ -84,7 +90,7 @@ void nll_loss_backward_typed(const Tensor& dx, const Tensor& dout, const Tensor&
       if (c == ignore_index || c < 0 || c >= C) continue;  // range checked in forward
       gn[c * K + k] = -w[c] * dy[n * dn + k * dk];
     }
-  }
+  });
 }
 
 }  // namespace

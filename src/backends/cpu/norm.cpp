@@ -44,8 +44,7 @@ void batch_norm_stats_typed(const Tensor& mean_t, const Tensor& var_t, const Ten
   T* mean = mean_t.data_ptr<T>();
   T* var = var_t.data_ptr<T>();
   const double M = static_cast<double>(N * L);
-#pragma omp parallel for schedule(static) if (worth_threads(N * C * L))
-  for (int64_t c = 0; c < C; ++c) {
+  parallel_loop(C, worth_threads(N * C * L), [&](int64_t c) {
     double s = 0;
     for (int64_t n = 0; n < N; ++n) {
       const T* p = x + (n * C + c) * L;
@@ -64,7 +63,7 @@ void batch_norm_stats_typed(const Tensor& mean_t, const Tensor& var_t, const Ten
     }
     mean[c] = static_cast<T>(m);
     var[c] = static_cast<T>(q / M);
-  }
+  });
 }
 
 template <class T>
@@ -85,22 +84,20 @@ void batch_norm_forward_typed(const Tensor& y_t, const Tensor& x_t, const Tensor
   const T* a = scale.data();
   const T* b = shift.data();
   if (L == 1) {  // (N, C): rows of C channels
-#pragma omp parallel for schedule(static) if (worth_threads(N * C))
-    for (int64_t n = 0; n < N; ++n) {
+    parallel_loop(N, worth_threads(N * C), [&](int64_t n) {
       const T* xp = x + n * C;
       T* yp = y + n * C;
       for (int64_t c = 0; c < C; ++c) yp[c] = (xp[c] - mean[c]) * a[c] + b[c];
-    }
+    });
     return;
   }
-#pragma omp parallel for schedule(static) if (worth_threads(N * C * L))
-  for (int64_t nc = 0; nc < N * C; ++nc) {
+  parallel_loop(N * C, worth_threads(N * C * L), [&](int64_t nc) {
     const int64_t c = nc % C;
     const T* xp = x + nc * L;
     T* yp = y + nc * L;
     const T m = mean[c], s = a[c], t = b[c];
     for (int64_t l = 0; l < L; ++l) yp[l] = (xp[l] - m) * s + t;
-  }
+  });
 }
 
 template <class T>
@@ -117,8 +114,7 @@ void batch_norm_backward_typed(const Tensor& dx_t, const Tensor& dweight_t, cons
   T* dbias = dbias_t.defined() ? dbias_t.data_ptr<T>() : nullptr;
   const Affine<T> affine(weight, Tensor());
   const double M = static_cast<double>(N * L);
-#pragma omp parallel for schedule(static) if (worth_threads(N * C * L))
-  for (int64_t c = 0; c < C; ++c) {
+  parallel_loop(C, worth_threads(N * C * L), [&](int64_t c) {
     const double m = mean[c], r = rstd[c];
     double sum_dy = 0, sum_dy_xhat = 0;  // Σdy, Σ(dy·x̂)
     for (int64_t n = 0; n < N; ++n) {
@@ -132,7 +128,7 @@ void batch_norm_backward_typed(const Tensor& dx_t, const Tensor& dweight_t, cons
     }
     if (dweight) dweight[c] = static_cast<T>(sum_dy_xhat);
     if (dbias) dbias[c] = static_cast<T>(sum_dy);
-    if (!dx) continue;
+    if (!dx) return;
     const double gamma_rstd = affine.gamma(c) * r;
     for (int64_t n = 0; n < N; ++n) {
       const T* xp = x + (n * C + c) * L;
@@ -152,7 +148,7 @@ void batch_norm_backward_typed(const Tensor& dx_t, const Tensor& dweight_t, cons
         for (int64_t l = 0; l < L; ++l) dxp[l] = static_cast<T>(gamma_rstd * dyp[l]);
       }
     }
-  }
+  });
 }
 
 // ---- group norm: statistics per row r = (n, g) of K = (C/G)·L contiguous values
@@ -168,8 +164,7 @@ void group_norm_forward_typed(const Tensor& y_t, const Tensor& mean_t, const Ten
   T* mean = mean_t.data_ptr<T>();
   T* rstd = rstd_t.data_ptr<T>();
   const Affine<T> affine(weight, bias);
-#pragma omp parallel for schedule(static) if (worth_threads(R * K))
-  for (int64_t r = 0; r < R; ++r) {
+  parallel_loop(R, worth_threads(R * K), [&](int64_t r) {
     const T* xp = x + r * K;
     T* yp = y + r * K;
     double s = 0;
@@ -190,13 +185,13 @@ void group_norm_forward_typed(const Tensor& y_t, const Tensor& mean_t, const Ten
     if (L == 1) {  // layer norm: one affine entry per element
       for (int64_t j = 0; j < K; ++j)
         yp[j] = (xp[j] - mt) * rt * affine.gamma(c0 + j) + affine.beta(c0 + j);
-      continue;
+      return;
     }
     for (int64_t ci = 0; ci < Cg; ++ci) {
       const T a = rt * affine.gamma(c0 + ci), b = affine.beta(c0 + ci);
       for (int64_t l = 0; l < L; ++l) yp[ci * L + l] = (xp[ci * L + l] - mt) * a + b;
     }
-  }
+  });
 }
 
 template <class T>
@@ -219,12 +214,11 @@ void group_norm_backward_typed(const Tensor& dx_t, const Tensor& dweight_t, cons
   const int threads = parallel ? omp_get_max_threads() : 1;
   std::vector<double> partial(want_affine ? static_cast<size_t>(threads * 2 * C) : 0, 0.0);
 
-#pragma omp parallel num_threads(threads) if (parallel)
-  {
-    double* pw = want_affine ? partial.data() + omp_get_thread_num() * 2 * C : nullptr;
+  // Rows [begin, end), their (dγ, dβ) sums added into partial sums number slot.
+  auto rows = [&](int64_t begin, int64_t end, int slot) {
+    double* pw = want_affine ? partial.data() + slot * 2 * C : nullptr;
     double* pb = want_affine ? pw + C : nullptr;
-#pragma omp for schedule(static)
-    for (int64_t r = 0; r < R; ++r) {
+    for (int64_t r = begin; r < end; ++r) {
       const T* xp = x + r * K;
       const T* dyp = dy + r * K;
       const double m = mean[r], rs = rstd[r];
@@ -259,6 +253,15 @@ void group_norm_backward_typed(const Tensor& dx_t, const Tensor& dweight_t, cons
         }
       }
     }
+  };
+  if (parallel) {
+#pragma omp parallel num_threads(threads)
+    {
+      const int t = omp_get_thread_num(), nt = omp_get_num_threads();
+      rows(R * t / nt, R * (t + 1) / nt, t);
+    }
+  } else {
+    rows(0, R, 0);  // no OpenMP region at all: see parallel_loop
   }
   if (!want_affine) return;
   T* dweight = dweight_t.defined() ? dweight_t.data_ptr<T>() : nullptr;

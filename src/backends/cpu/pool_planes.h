@@ -20,8 +20,8 @@ struct Plane {
 };
 
 // The (n, c) planes of a 4-D view, plane p = n·C + c. Its strides are read
-// once, outside the loops over planes (Tensor::stride is not inline, and
-// checks its argument). An undefined tensor gives no planes.
+// once, outside the loops over planes (Tensor::stride checks its argument).
+// An undefined tensor gives no planes.
 template <class T>
 struct Planes {
   T* base = nullptr;
@@ -47,8 +47,7 @@ template <class Body>
 void for_each_plane(int64_t planes, int64_t work_per_plane, Body body) {
   const bool parallel =
       planes > 1 && planes * work_per_plane >= kParallelGrain && !omp_in_parallel();
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t p = 0; p < planes; ++p) body(p);
+  parallel_loop(planes, parallel, body);
 }
 
 inline void check_pool_operands(const char* op, const Tensor& big, const Tensor& small) {

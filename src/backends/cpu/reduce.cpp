@@ -53,59 +53,63 @@ struct Combine {
   }
 };
 
-// Sequential: out (expanded) op= x over all elements of x. Contiguous runs
+// One run of n elements of x (at p[1], byte stride s[1]) into the output at
+// p[0] (byte stride s[0]; 0: the run folds into one value). Contiguous runs
 // get plain pointer loops, which the compiler vectorises.
 template <class T, ReduceOp Op>
-void reduce_into(const Tensor& out_expanded, const Tensor& x) {
+void reduce_run(const std::array<char*, 2>& p, const std::array<int64_t, 2>& s, int64_t n) {
   using C = Combine<T, Op>;
   using A = acc_t<T>;
-  for_each_run<2>({&out_expanded, &x}, [](auto p, auto s, int64_t n) {
-    if (s[0] == 0) {  // the run folds into one output: accumulate in double
-      A acc = static_cast<A>(*reinterpret_cast<T*>(p[0]));
-      if constexpr (Op == ReduceOp::Sum || Op == ReduceOp::SumSquares) {
-        // Four lanes: the compiler keeps them in registers; the sum is more
-        // accurate too.
-        A lanes[4] = {0, 0, 0, 0};
-        int64_t i = 0;
-        if (s[1] == sizeof(T)) {
-          // Contiguous: blocks summed in T over 16 lanes (SIMD registers, at
-          // T's speed), each block total added in double, so the rounding
-          // error grows with the block (64 terms a lane), not with n.
-          constexpr int kLanes = 16;
-          constexpr int64_t kBlock = 1024;
-          const T* xp = reinterpret_cast<const T*>(p[1]);
-          while (i + kLanes <= n) {
-            const int64_t end = i + std::min(kBlock, (n - i) / kLanes * kLanes);
-            T block[kLanes] = {};
-            for (; i < end; i += kLanes)
-              for (int l = 0; l < kLanes; ++l)
-                block[l] = Combine<T, Op>::apply(block[l], xp[i + l]);
-            for (int l = 0; l < kLanes; ++l) lanes[l % 4] += A(block[l]);
-          }
-          for (; i + 4 <= n; i += 4)
-            for (int l = 0; l < 4; ++l) lanes[l] = Combine<A, Op>::apply(lanes[l], A(xp[i + l]));
-        } else {
-          for (; i + 4 <= n; i += 4)
-            for (int l = 0; l < 4; ++l)
-              lanes[l] = Combine<A, Op>::apply(lanes[l], A(at<T>(p[1], s[1], i + l)));
+  if (s[0] == 0) {  // the run folds into one output: accumulate in double
+    A acc = static_cast<A>(*reinterpret_cast<T*>(p[0]));
+    if constexpr (Op == ReduceOp::Sum || Op == ReduceOp::SumSquares) {
+      // Four lanes: the compiler keeps them in registers; the sum is more
+      // accurate too.
+      A lanes[4] = {0, 0, 0, 0};
+      int64_t i = 0;
+      if (s[1] == sizeof(T)) {
+        // Contiguous: blocks summed in T over 16 lanes (SIMD registers, at
+        // T's speed), each block total added in double, so the rounding
+        // error grows with the block (64 terms a lane), not with n.
+        constexpr int kLanes = 16;
+        constexpr int64_t kBlock = 1024;
+        const T* xp = reinterpret_cast<const T*>(p[1]);
+        while (i + kLanes <= n) {
+          const int64_t end = i + std::min(kBlock, (n - i) / kLanes * kLanes);
+          T block[kLanes] = {};
+          for (; i < end; i += kLanes)
+            for (int l = 0; l < kLanes; ++l) block[l] = Combine<T, Op>::apply(block[l], xp[i + l]);
+          for (int l = 0; l < kLanes; ++l) lanes[l % 4] += A(block[l]);
         }
-        for (; i < n; ++i) lanes[0] = Combine<A, Op>::apply(lanes[0], A(at<T>(p[1], s[1], i)));
-        acc += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+        for (; i + 4 <= n; i += 4)
+          for (int l = 0; l < 4; ++l) lanes[l] = Combine<A, Op>::apply(lanes[l], A(xp[i + l]));
       } else {
-        for (int64_t i = 0; i < n; ++i) acc = Combine<A, Op>::apply(acc, A(at<T>(p[1], s[1], i)));
+        for (; i + 4 <= n; i += 4)
+          for (int l = 0; l < 4; ++l)
+            lanes[l] = Combine<A, Op>::apply(lanes[l], A(at<T>(p[1], s[1], i + l)));
       }
-      *reinterpret_cast<T*>(p[0]) = static_cast<T>(acc);
-    } else if (s[0] == sizeof(T) && s[1] == sizeof(T)) {  // a whole row into a row
-      T* __restrict o = reinterpret_cast<T*>(p[0]);
-      const T* __restrict xp = reinterpret_cast<const T*>(p[1]);
-      for (int64_t i = 0; i < n; ++i) o[i] = C::apply(o[i], xp[i]);
+      for (; i < n; ++i) lanes[0] = Combine<A, Op>::apply(lanes[0], A(at<T>(p[1], s[1], i)));
+      acc += (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
     } else {
-      for (int64_t i = 0; i < n; ++i) {
-        T& o = at<T>(p[0], s[0], i);
-        o = C::apply(o, at<T>(p[1], s[1], i));
-      }
+      for (int64_t i = 0; i < n; ++i) acc = Combine<A, Op>::apply(acc, A(at<T>(p[1], s[1], i)));
     }
-  });
+    *reinterpret_cast<T*>(p[0]) = static_cast<T>(acc);
+  } else if (s[0] == sizeof(T) && s[1] == sizeof(T)) {  // a whole row into a row
+    T* __restrict o = reinterpret_cast<T*>(p[0]);
+    const T* __restrict xp = reinterpret_cast<const T*>(p[1]);
+    for (int64_t i = 0; i < n; ++i) o[i] = C::apply(o[i], xp[i]);
+  } else {
+    for (int64_t i = 0; i < n; ++i) {
+      T& o = at<T>(p[0], s[0], i);
+      o = C::apply(o, at<T>(p[1], s[1], i));
+    }
+  }
+}
+
+// Sequential: out (expanded) op= x over all elements of x.
+template <class T, ReduceOp Op>
+void reduce_into(const Tensor& out_expanded, const Tensor& x) {
+  for_each_run<2>({&out_expanded, &x}, reduce_run<T, Op>);
 }
 
 // out = identity, written in T: going through double would turn the i64
@@ -120,6 +124,16 @@ void fill_identity(const Tensor& out) {
 
 template <class T, ReduceOp Op>
 void reduce_typed(const Tensor& out, const Tensor& x) {
+  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
+  if (out.numel() == 1 && x.is_contiguous() && (x.numel() < kParallelGrain || threads == 1)) {
+    // All of a contiguous x into one value (a loss, a norm): the single run
+    // that the general path below would find after ordering and merging dims.
+    T* o = static_cast<T*>(out.raw_data());
+    *o = identity<T>(Op);
+    reduce_run<T, Op>({reinterpret_cast<char*>(o), static_cast<char*>(x.raw_data())},
+                      {0, sizeof(T)}, x.numel());
+    return;
+  }
   const int64_t nd = x.dim();
   // x and the expanded output with their dims ordered by x's strides, largest
   // first: the innermost loop then walks x in memory order whatever the view
@@ -142,7 +156,6 @@ void reduce_typed(const Tensor& out, const Tensor& x) {
   const Tensor out_expanded = alias(out, shape, out_strides, out.storage_offset());
   fill_identity<T, Op>(out);
 
-  const int threads = omp_in_parallel() ? 1 : omp_get_max_threads();
   if (x.numel() < kParallelGrain || threads == 1) {
     reduce_into<T, Op>(out_expanded, xv);
     return;

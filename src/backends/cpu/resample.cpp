@@ -37,8 +37,7 @@ struct Planes {
 template <class Body>
 void for_each_plane(int64_t planes, int64_t plane_size, Body&& body) {
   const bool parallel = planes > 1 && planes * plane_size >= kParallelGrain && !omp_in_parallel();
-#pragma omp parallel for schedule(static) if (parallel)
-  for (int64_t p = 0; p < planes; ++p) body(p);
+  parallel_loop(planes, parallel, body);
 }
 
 // ---- padding

@@ -63,8 +63,7 @@ struct Rows {
   template <class F>
   void for_each(F&& f) const {
     const bool parallel = count > 1 && count * len >= kParallelGrain && !omp_in_parallel();
-#pragma omp parallel for schedule(static) if (parallel)
-    for (int64_t r = 0; r < count; ++r) f(row(r));
+    parallel_loop(count, parallel, [&](int64_t r) { f(row(r)); });
   }
 };
 
