@@ -281,6 +281,21 @@ class Backend {
   // element im2col read it from (padding positions are dropped).
   //   x (N, C, H, W) contiguous   col as for im2col
   virtual void col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) = 0;
+  // Depthwise convolution, computed directly (im2col would build kh·kw
+  // copies of x for GEMMs of a single row): groups = C, output channel o
+  // reads input channel o/m, m = O/C.
+  //   x (N, C, H, W)  w (O, 1, kh, kw)  b (O) or undefined  y, dy (N, O, OH, OW)
+  //   y[n, o, oh, ow] = Σ_{i,j} w[o, 0, i, j]·x[n, o/m, oh·sh − ph + i·dh, ow·sw − pw + j·dw] +
+  //   b[o]
+  // all contiguous; dx is overwritten, its padding positions dropped:
+  //   dx[n, c] = Σ_{o/m = c} Σ_{i,j} w[o, 0, i, j]·dy[n, o] placed at the pixels each read
+  //   dw[o, 0, i, j] = Σ_{n,oh,ow} dy[n, o, oh, ow]·x[n, o/m, oh·sh − ph + i·dh, ow·sw − pw + j·dw]
+  virtual void depthwise_conv2d(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& b,
+                                const ConvWindow& window) = 0;
+  virtual void depthwise_conv2d_input_grad(const Tensor& dx, const Tensor& dy, const Tensor& w,
+                                           const ConvWindow& window) = 0;
+  virtual void depthwise_conv2d_weight_grad(const Tensor& dw, const Tensor& x, const Tensor& dy,
+                                            const ConvWindow& window) = 0;
 };
 
 Backend& backend(Device device);

@@ -8,7 +8,8 @@
 //   dW  = Σ_chunks dy'·colᵀ       db = Σ_{n,h,w} dy
 // One GEMM over a chunk has nb·L columns where a GEMM per image has L
 // (LeNet's conv1: W is 6 × 25, L = 784), and dW reduces over nb·L at once.
-// With groups, K and O split into G blocks: one GEMM per group.
+// With groups, K and O split into G blocks: one GEMM per group; depthwise
+// convolutions (one input channel a group) take direct kernels instead.
 // The chunks are the items of the backend's parallel_for: each worker thread
 // builds a chunk's columns in scratch of its own, sized to stay in its core's
 // cache, multiplies them on its own (single-threaded GEMM) and writes its
@@ -48,6 +49,8 @@ struct ConvShape {
 
   int64_t column_rows() const { return C * kh * kw; }  // K: rows of col, all groups
   int64_t pixels() const { return OH * OW; }           // L: output pixels of one image
+  // One input channel a group (groups = C > 1): the backend's direct kernels.
+  bool depthwise() const { return groups > 1 && groups == C; }
   // A 1×1 convolution with stride 1 and no padding: x_n (C, H·W) is col_n already.
   bool pointwise() const {
     return kh == 1 && kw == 1 && window.stride_h == 1 && window.stride_w == 1 &&
@@ -121,6 +124,11 @@ Tensor conv_output(const Tensor& x_in, const Tensor& w, const Tensor& b, const C
   if (y.numel() == 0) return y;
   const int64_t G = s.groups, L = s.pixels(), K = s.column_rows(), O = s.O;
   const Tensor wg = w.detach().contiguous().view({G, O / G, -1});
+  if (s.depthwise()) {
+    be.depthwise_conv2d(y, x.contiguous(), w.detach().contiguous(),
+                        b.defined() ? b.detach().contiguous() : Tensor(), s.window);
+    return y;
+  }
   const Tensor bias = b.defined() ? b.detach().view({1, O, 1}) : Tensor();
   if (s.pointwise()) {  // y_n = W·x_n, written in place; then + b
     gemm_per_image(be, wg, x.contiguous().view({s.N, s.C, L}), y.view({s.N, O, L}));
@@ -172,6 +180,19 @@ std::pair<Tensor, Tensor> conv_backward(const Tensor& x_in, const Tensor& dy_in,
   const int64_t Og = O / G, Kg = K / G;
   const Tensor dy = dy_in.detach().contiguous().view({s.N, O, L});
   const Tensor x = want_dw ? x_in.detach() : Tensor();
+  if (s.depthwise()) {
+    Tensor dx, dw;
+    const Tensor dy4 = dy.view({s.N, O, s.OH, s.OW});
+    if (want_dx) {
+      dx = empty_on(dy, {s.N, s.C, s.H, s.W});
+      be.depthwise_conv2d_input_grad(dx, dy4, w.detach().contiguous(), s.window);
+    }
+    if (want_dw) {
+      dw = empty_on(dy, {O, 1, s.kh, s.kw});
+      be.depthwise_conv2d_weight_grad(dw, x.contiguous(), dy4, s.window);
+    }
+    return {dx, dw};
+  }
   const Tensor wg = want_dx ? w.detach().contiguous().view({G, Og, Kg}) : Tensor();
   // dnnl_sgemm reduces over a long dimension fastest with the larger of the
   // two other sizes as its rows M, if its columns N fill a vector (1 thread,

@@ -2,6 +2,7 @@
 // arithmetic is GEMM. One plane of col is the (OH, OW) grid of input values
 // that kernel tap (i, j) of channel c sees; its rows are the input rows
 // ih = oh·sh − ph + i·dh, each read at columns iw = ow·sw − pw + j·dw.
+// And the depthwise convolution, computed directly from the same windows.
 #include <omp.h>
 
 #include <algorithm>
@@ -139,6 +140,130 @@ void col2im_kernel(T* x, const T* col, const Planes& p, const Backend::ConvWindo
   });
 }
 
+// ---- depthwise: one (n, o) plane of y against one (n, o/m) plane of x.
+
+// The sizes of a depthwise call.
+struct Depthwise {
+  int64_t N, C, H, W, O, OH, OW, kh, kw;
+  int64_t m() const { return O / C; }  // output channels per input channel
+};
+
+Depthwise depthwise_of(const Tensor& x, const Tensor& w, const Tensor& y, const char* op) {
+  NABLA_CHECK(
+      x.dim() == 4 && w.dim() == 4 && y.dim() == 4 && w.size(1) == 1 && y.size(0) == x.size(0) &&
+          y.size(1) == w.size(0) && x.size(1) > 0 && w.size(0) % x.size(1) == 0 &&
+          x.is_contiguous() && w.is_contiguous() && y.is_contiguous(),
+      op, ": expected contiguous x (N, C, H, W), w (m·C, 1, kh, kw), y (N, m·C, OH, OW), got ",
+      x.shape(), ", ", w.shape(), " and ", y.shape());
+  NABLA_CHECK(x.dtype() == w.dtype() && x.dtype() == y.dtype(), op, ": dtypes differ: ", x.dtype(),
+              ", ", w.dtype(), ", ", y.dtype());
+  return {x.size(0), x.size(1), x.size(2), x.size(3), w.size(0),
+          y.size(2), y.size(3), w.size(2), w.size(3)};
+}
+
+// Calls row(oh, ih, ow_lo, ow_hi, off_w) for every output row oh of tap (i, j)
+// that reads input row ih, with [ow_lo, ow_hi) the columns whose input
+// column ow·sw + off_w lies inside the input.
+template <class Row>
+void for_tap_rows(const Depthwise& d, const Backend::ConvWindow& w, int64_t i, int64_t j,
+                  Row&& row) {
+  const int64_t off_h = i * w.dilation_h - w.pad_h, off_w = j * w.dilation_w - w.pad_w;
+  const auto [oh_lo, oh_hi] = valid_range(d.H, d.OH, w.stride_h, off_h);
+  const auto [ow_lo, ow_hi] = valid_range(d.W, d.OW, w.stride_w, off_w);
+  for (int64_t oh = oh_lo; oh < oh_hi; ++oh) row(oh, oh * w.stride_h + off_h, ow_lo, ow_hi, off_w);
+}
+
+template <class T>
+void depthwise_forward_kernel(T* y, const T* x, const T* wt, const T* b, const Depthwise& d,
+                              const Backend::ConvWindow& w, bool parallel) {
+  const int64_t plane_in = d.H * d.W, plane_out = d.OH * d.OW;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t no = 0; no < d.N * d.O; ++no) {
+    const int64_t n = no / d.O, o = no % d.O;
+    const T* xp = x + (n * d.C + o / d.m()) * plane_in;
+    T* yp = y + no * plane_out;
+    std::fill(yp, yp + plane_out, b ? b[o] : T(0));
+    for (int64_t i = 0; i < d.kh; ++i)
+      for (int64_t j = 0; j < d.kw; ++j) {
+        const T wij = wt[(o * d.kh + i) * d.kw + j];
+        for_tap_rows(d, w, i, j, [&](int64_t oh, int64_t ih, int64_t lo, int64_t hi, int64_t off) {
+          T* out = yp + oh * d.OW;
+          const T* in = xp + ih * d.W + off;
+          if (w.stride_w == 1) {
+            for (int64_t ow = lo; ow < hi; ++ow) out[ow] += wij * in[ow];
+          } else {
+            for (int64_t ow = lo; ow < hi; ++ow) out[ow] += wij * in[ow * w.stride_w];
+          }
+        });
+      }
+  }
+}
+
+// Each (n, c) plane of dx is written by one thread only: no races.
+template <class T>
+void depthwise_input_grad_kernel(T* dx, const T* dy, const T* wt, const Depthwise& d,
+                                 const Backend::ConvWindow& w, bool parallel) {
+  const int64_t plane_in = d.H * d.W, plane_out = d.OH * d.OW, m = d.m();
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t nc = 0; nc < d.N * d.C; ++nc) {
+    const int64_t n = nc / d.C, c = nc % d.C;
+    T* dxp = dx + nc * plane_in;
+    std::fill(dxp, dxp + plane_in, T(0));
+    for (int64_t o = c * m; o < (c + 1) * m; ++o) {
+      const T* dyp = dy + (n * d.O + o) * plane_out;
+      for (int64_t i = 0; i < d.kh; ++i)
+        for (int64_t j = 0; j < d.kw; ++j) {
+          const T wij = wt[(o * d.kh + i) * d.kw + j];
+          for_tap_rows(d, w, i, j,
+                       [&](int64_t oh, int64_t ih, int64_t lo, int64_t hi, int64_t off) {
+                         const T* g = dyp + oh * d.OW;
+                         T* out = dxp + ih * d.W + off;
+                         if (w.stride_w == 1) {
+                           for (int64_t ow = lo; ow < hi; ++ow) out[ow] += wij * g[ow];
+                         } else {
+                           for (int64_t ow = lo; ow < hi; ++ow) out[ow * w.stride_w] += wij * g[ow];
+                         }
+                       });
+        }
+    }
+  }
+}
+
+// Each output channel's kh·kw weights are summed by one thread only, image
+// by image, all taps of an image while its two planes are in cache.
+template <class T>
+void depthwise_weight_grad_kernel(T* dw, const T* x, const T* dy, const Depthwise& d,
+                                  const Backend::ConvWindow& w, bool parallel) {
+  const int64_t plane_in = d.H * d.W, plane_out = d.OH * d.OW, taps = d.kh * d.kw;
+#pragma omp parallel for schedule(static) if (parallel)
+  for (int64_t o = 0; o < d.O; ++o) {
+    T* sums = dw + o * taps;
+    std::fill(sums, sums + taps, T(0));
+    for (int64_t n = 0; n < d.N; ++n) {
+      const T* xp = x + (n * d.C + o / d.m()) * plane_in;
+      const T* dyp = dy + (n * d.O + o) * plane_out;
+      for (int64_t i = 0; i < d.kh; ++i)
+        for (int64_t j = 0; j < d.kw; ++j) {
+          T acc = 0;
+          for_tap_rows(d, w, i, j,
+                       [&](int64_t oh, int64_t ih, int64_t lo, int64_t hi, int64_t off) {
+                         const T* g = dyp + oh * d.OW;
+                         const T* in = xp + ih * d.W + off;
+                         // simd: lets the compiler reorder the sum into vector lanes
+                         if (w.stride_w == 1) {
+#pragma omp simd reduction(+ : acc)
+                           for (int64_t ow = lo; ow < hi; ++ow) acc += g[ow] * in[ow];
+                         } else {
+#pragma omp simd reduction(+ : acc)
+                           for (int64_t ow = lo; ow < hi; ++ow) acc += g[ow] * in[ow * w.stride_w];
+                         }
+                       });
+          sums[i * d.kw + j] += acc;
+        }
+    }
+  }
+}
+
 }  // namespace
 
 void CpuBackend::im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) {
@@ -155,6 +280,39 @@ void CpuBackend::col2im(const Tensor& x, const Tensor& col, const ConvWindow& wi
   const bool parallel = col.numel() >= kParallelGrain && !omp_in_parallel();
   NABLA_DISPATCH_FLOATING(x.dtype(), "col2im", [&] {
     col2im_kernel(x.data_ptr<scalar_t>(), col.data_ptr<scalar_t>(), p, window, parallel);
+  });
+}
+
+void CpuBackend::depthwise_conv2d(const Tensor& y, const Tensor& x, const Tensor& w,
+                                  const Tensor& b, const ConvWindow& window) {
+  const Depthwise d = depthwise_of(x, w, y, "depthwise_conv2d");
+  NABLA_CHECK(!b.defined() ||
+                  (b.dim() == 1 && b.size(0) == d.O && b.is_contiguous() && b.dtype() == x.dtype()),
+              "depthwise_conv2d: expected a contiguous bias (", d.O, "), got ", b.shape());
+  const bool parallel = y.numel() * d.kh * d.kw >= kParallelGrain && !omp_in_parallel();
+  NABLA_DISPATCH_FLOATING(x.dtype(), "depthwise_conv2d", [&] {
+    depthwise_forward_kernel(y.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(), w.data_ptr<scalar_t>(),
+                             b.defined() ? b.data_ptr<scalar_t>() : nullptr, d, window, parallel);
+  });
+}
+
+void CpuBackend::depthwise_conv2d_input_grad(const Tensor& dx, const Tensor& dy, const Tensor& w,
+                                             const ConvWindow& window) {
+  const Depthwise d = depthwise_of(dx, w, dy, "depthwise_conv2d_input_grad");
+  const bool parallel = dy.numel() * d.kh * d.kw >= kParallelGrain && !omp_in_parallel();
+  NABLA_DISPATCH_FLOATING(dx.dtype(), "depthwise_conv2d_input_grad", [&] {
+    depthwise_input_grad_kernel(dx.data_ptr<scalar_t>(), dy.data_ptr<scalar_t>(),
+                                w.data_ptr<scalar_t>(), d, window, parallel);
+  });
+}
+
+void CpuBackend::depthwise_conv2d_weight_grad(const Tensor& dw, const Tensor& x, const Tensor& dy,
+                                              const ConvWindow& window) {
+  const Depthwise d = depthwise_of(x, dw, dy, "depthwise_conv2d_weight_grad");
+  const bool parallel = dy.numel() * d.kh * d.kw >= kParallelGrain && !omp_in_parallel();
+  NABLA_DISPATCH_FLOATING(x.dtype(), "depthwise_conv2d_weight_grad", [&] {
+    depthwise_weight_grad_kernel(dw.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(),
+                                 dy.data_ptr<scalar_t>(), d, window, parallel);
   });
 }
 

@@ -84,6 +84,12 @@ class CpuBackend final : public Backend {
   // ---- convolution (conv.cpp)
   void im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) override;
   void col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) override;
+  void depthwise_conv2d(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& b,
+                        const ConvWindow& window) override;
+  void depthwise_conv2d_input_grad(const Tensor& dx, const Tensor& dy, const Tensor& w,
+                                   const ConvWindow& window) override;
+  void depthwise_conv2d_weight_grad(const Tensor& dw, const Tensor& x, const Tensor& dy,
+                                    const ConvWindow& window) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library
