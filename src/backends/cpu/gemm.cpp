@@ -11,9 +11,10 @@ namespace {
 // many multiply-adds runs on vector_gemm: the batch-1 products of small
 // layers, where a library's per-call cost (argument checks, a packing buffer
 // allocated and freed on every call) is several times the arithmetic.
-// Measured against dnnl_sgemm (docs/performance.md): 2-6x faster at
-// (1, 10, 32) and (10, 32, 1), even at (1, 32, 784), slower on small
-// squares (16³: 3x), hence the shape rule.
+// Measured against dnnl_sgemm (docs/performance.md, "The batch-1 step"):
+// 2-6x faster at (1, 10, 32) and (10, 32, 1), slower on small squares (16³:
+// 3x). At (1, 32, 784) the library wins inside a whole training step (a
+// limit of 32768 cost the batch-1 MLP step 20-40%), hence the shape rule.
 constexpr int64_t kVectorProductMax = 4096;
 
 bool vector_shaped(int64_t m, int64_t n, int64_t k) {
