@@ -296,6 +296,25 @@ class Backend {
                                            const ConvWindow& window) = 0;
   virtual void depthwise_conv2d_weight_grad(const Tensor& dw, const Tensor& x, const Tensor& dy,
                                             const ConvWindow& window) = 0;
+  // Direct convolution, no im2col copy: one group, stride 1, dilation 1.
+  //   x (N, C, H, W)  w (O, C, kh, kw)  b (O) or undefined  y (N, O, OH, OW)
+  //   y[n, o, oh, ow] = b[o] + Σ_{c,i,j} w[o, c, i, j]·x[n, c, oh + i − ph, ow + j − pw]
+  // (0 outside x), all contiguous; the output sizes are y's. Returns false,
+  // touching nothing, where the backend has no such kernel for these
+  // tensors (dtype, strides, window, instruction set): the caller then takes
+  // im2col + GEMM.
+  virtual bool conv2d_direct(const Tensor& /*y*/, const Tensor& /*x*/, const Tensor& /*w*/,
+                             const Tensor& /*b*/, const ConvWindow& /*window*/) {
+    return false;
+  }
+  // The input gradient of conv2d_direct, dx overwritten:
+  //   dx[n, c, h, w] = Σ_{o,i,j} w[o, c, i, j]·dy[n, o, h + ph − i, w + pw − j]   (0 outside dy)
+  // the same kernel as conv(dy, W'), W'[c, o, i, j] = W[o, c, kh − 1 − i, kw − 1 − j],
+  // padding (kh − 1 − ph, kw − 1 − pw). Returns false as conv2d_direct.
+  virtual bool conv2d_direct_input_grad(const Tensor& /*dx*/, const Tensor& /*dy*/,
+                                        const Tensor& /*w*/, const ConvWindow& /*window*/) {
+    return false;
+  }
 };
 
 Backend& backend(Device device);

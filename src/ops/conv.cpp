@@ -9,7 +9,10 @@
 // One GEMM over a chunk has nb·L columns where a GEMM per image has L
 // (LeNet's conv1: W is 6 × 25, L = 784), and dW reduces over nb·L at once.
 // With groups, K and O split into G blocks: one GEMM per group; depthwise
-// convolutions (one input channel a group) take direct kernels instead.
+// convolutions (one input channel a group) take direct kernels instead, and
+// so do y and dx of stride-1 convolutions of one group where the backend
+// has such a kernel (CPU: AVX-512), on planes of 32 pixels or more; their dW
+// stays im2col + GEMM.
 // The chunks are the items of the backend's parallel_for: each worker thread
 // builds a chunk's columns in scratch of its own, sized to stay in its core's
 // cache, multiplies them on its own (single-threaded GEMM) and writes its
@@ -55,6 +58,18 @@ struct ConvShape {
   bool pointwise() const {
     return kh == 1 && kw == 1 && window.stride_h == 1 && window.stride_w == 1 &&
            window.pad_h == 0 && window.pad_w == 0 && OH == H && OW == W;
+  }
+  // One group, stride 1, dilation 1: the backend's direct kernel may take
+  // it (it says whether it did); a pointwise one stays a GEMM on x. Its
+  // vectors are 16 pixels of a plane: on planes of fewer than 32 (4×4) the
+  // GEMM is faster (2 threads, 512 → 512 channels, 4×4: forward 15.1 ms by
+  // GEMM, 18.8 direct; 7×7: 57.4 and 49.9), on the others direct wins or
+  // ties (docs/performance.md).
+  bool direct_output() const { return direct_window() && OH * OW >= 32; }
+  bool direct_input_grad() const { return direct_window() && H * W >= 32; }
+  bool direct_window() const {
+    return groups == 1 && window.stride_h == 1 && window.stride_w == 1 && window.dilation_h == 1 &&
+           window.dilation_w == 1 && !pointwise();
   }
 };
 
@@ -138,6 +153,10 @@ Tensor conv_output(const Tensor& x_in, const Tensor& w, const Tensor& b, const C
     }
     return y;
   }
+  if (s.direct_output() &&
+      be.conv2d_direct(y, x.contiguous(), w.detach().contiguous(),
+                       b.defined() ? b.detach().contiguous() : Tensor(), s.window))
+    return y;
   const Chunks chunks(s, be);
   // Chunks of one image need no y': y_n is (O, L) already.
   const int64_t col_size = K * chunks.size * L;
@@ -193,6 +212,14 @@ std::pair<Tensor, Tensor> conv_backward(const Tensor& x_in, const Tensor& dy_in,
     }
     return {dx, dw};
   }
+  Tensor dx = want_dx ? empty_on(dy, {s.N, s.C, s.H, s.W}) : Tensor();
+  // dx directly where the backend can, then the chunks are for dW alone.
+  if (want_dx && s.direct_input_grad() &&
+      be.conv2d_direct_input_grad(dx, dy.view({s.N, O, s.OH, s.OW}), w.detach().contiguous(),
+                                  s.window)) {
+    want_dx = false;
+    if (!want_dw) return {dx, Tensor()};
+  }
   const Tensor wg = want_dx ? w.detach().contiguous().view({G, Og, Kg}) : Tensor();
   // dnnl_sgemm reduces over a long dimension fastest with the larger of the
   // two other sizes as its rows M, if its columns N fill a vector (1 thread,
@@ -201,7 +228,6 @@ std::pair<Tensor, Tensor> conv_backward(const Tensor& x_in, const Tensor& dy_in,
   // with 16 or more output channels a group dWᵀ = Σ col·dy'ᵀ is computed.
   const bool transposed = Og >= 16 && Kg > Og;
   const Chunks chunks(s, be);
-  Tensor dx = want_dx ? empty_on(dy, {s.N, s.C, s.H, s.W}) : Tensor();
   Tensor dw_parts;  // per worker: (G, Og, Kg), or (G, Kg, Og) transposed
   if (want_dw) {
     dw_parts = transposed ? empty_on(dy, {chunks.workers, G, Kg, Og})
