@@ -52,6 +52,13 @@ std::vector<Workload> workloads() {
       {"resnet_avgpool",
        {128, 512, 4, 4},
        [] { return std::make_shared<nn::AdaptiveAvgPool2d>(1); }},
+      // ResNet-20's three stages (CIFAR, batch 128): 16, 32 and 64 channels
+      {"resnet20_conv16", {128, 16, 32, 32}, conv(Conv2dOptions(16, 16, 3).padding(1).bias(false))},
+      {"resnet20_conv32", {128, 32, 16, 16}, conv(Conv2dOptions(32, 32, 3).padding(1).bias(false))},
+      {"resnet20_conv64", {128, 64, 8, 8}, conv(Conv2dOptions(64, 64, 3).padding(1).bias(false))},
+      {"resnet20_bn16",
+       {128, 16, 32, 32},
+       [] { return std::make_shared<nn::BatchNorm2d>(nn::BatchNormOptions(16)); }},
   };
 }
 

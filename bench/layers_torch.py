@@ -27,6 +27,11 @@ WORKLOADS = {
                        lambda: nn.Conv2d(64, 128, 3, stride=2, padding=1, bias=False)),
     "resnet_1x1_s2": ((32, 64, 32, 32), lambda: nn.Conv2d(64, 128, 1, stride=2, bias=False)),
     "resnet_avgpool": ((128, 512, 4, 4), lambda: nn.AdaptiveAvgPool2d(1)),
+    # ResNet-20's three stages (CIFAR, batch 128): 16, 32 and 64 channels
+    "resnet20_conv16": ((128, 16, 32, 32), lambda: nn.Conv2d(16, 16, 3, padding=1, bias=False)),
+    "resnet20_conv32": ((128, 32, 16, 16), lambda: nn.Conv2d(32, 32, 3, padding=1, bias=False)),
+    "resnet20_conv64": ((128, 64, 8, 8), lambda: nn.Conv2d(64, 64, 3, padding=1, bias=False)),
+    "resnet20_bn16": ((128, 16, 32, 32), lambda: nn.BatchNorm2d(16)),
 }
 
 

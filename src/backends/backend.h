@@ -315,6 +315,14 @@ class Backend {
                                         const Tensor& /*w*/, const ConvWindow& /*window*/) {
     return false;
   }
+  // The weight gradient of conv2d_direct, dw overwritten:
+  //   dw[o, c, i, j] = Σ_{n,oh,ow} dy[n, o, oh, ow]·x[n, c, oh + i − ph, ow + j − pw]   (0 outside
+  //   x)
+  // Returns false as conv2d_direct.
+  virtual bool conv2d_direct_weight_grad(const Tensor& /*dw*/, const Tensor& /*x*/,
+                                         const Tensor& /*dy*/, const ConvWindow& /*window*/) {
+    return false;
+  }
 };
 
 Backend& backend(Device device);

@@ -1,10 +1,11 @@
 // The CPU backend's direct convolution (stride 1, one group, AVX-512) and
-// its input gradient against plain loops in double, over kernel sizes,
+// its input and weight gradients against plain loops in double, over kernel sizes,
 // paddings, widths that are and are not multiples of the 16-float vector,
 // and channel counts that are not multiples of the 8-channel block. Where
 // the machine has no AVX-512 the kernel declines and the tests are skipped.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -75,11 +76,42 @@ std::vector<double> input_grad(const Case& s, const std::vector<double>& dy,
   return dx;
 }
 
+// dw[o, c, i, j] = Σ dy[n, o, oh, ow]·x[n, c, oh + i − ph, ow + j − pw]; with
+// `magnitude`, also Σ |dy·x| per element, the scale of f32's rounding error.
+std::vector<double> weight_grad(const Case& s, const std::vector<double>& x,
+                                const std::vector<double>& dy,
+                                std::vector<double>* magnitude = nullptr) {
+  const int64_t OH = s.OH(), OW = s.OW();
+  std::vector<double> dw(s.O * s.C * s.kh * s.kw, 0.0);
+  if (magnitude) magnitude->assign(dw.size(), 0.0);
+  for (int64_t n = 0; n < s.N; ++n)
+    for (int64_t o = 0; o < s.O; ++o)
+      for (int64_t oh = 0; oh < OH; ++oh)
+        for (int64_t ow = 0; ow < OW; ++ow)
+          for (int64_t c = 0; c < s.C; ++c)
+            for (int64_t i = 0; i < s.kh; ++i)
+              for (int64_t j = 0; j < s.kw; ++j) {
+                const int64_t ih = oh + i - s.ph, iw = ow + j - s.pw;
+                if (ih < 0 || ih >= s.H || iw < 0 || iw >= s.W) continue;
+                const double term = x[((n * s.C + c) * s.H + ih) * s.W + iw] *
+                                    dy[((n * s.O + o) * OH + oh) * OW + ow];
+                const int64_t k = ((o * s.C + c) * s.kh + i) * s.kw + j;
+                dw[k] += term;
+                if (magnitude) (*magnitude)[k] += std::abs(term);
+              }
+  return dw;
+}
+
+// Within 1e-4 relative, or 1e-6 of Σ|terms| where a long sum of terms of
+// both signs leaves a small result (f32 rounds each partial sum).
 void expect_near(const std::vector<double>& got, const std::vector<double>& want,
-                 const std::string& what) {
+                 const std::string& what, const std::vector<double>& magnitude = {}) {
   ASSERT_EQ(got.size(), want.size()) << what;
-  for (size_t k = 0; k < got.size(); ++k)
-    ASSERT_NEAR(got[k], want[k], 1e-4 * (1.0 + std::abs(want[k]))) << what << " at " << k;
+  for (size_t k = 0; k < got.size(); ++k) {
+    const double tolerance =
+        std::max(1e-4 * (1.0 + std::abs(want[k])), magnitude.empty() ? 0.0 : 1e-6 * magnitude[k]);
+    ASSERT_NEAR(got[k], want[k], tolerance) << what << " at " << k;
+  }
 }
 
 bool has_kernel() {
@@ -104,6 +136,11 @@ void check(const Case& s) {
   Tensor dx = full({s.N, s.C, s.H, s.W}, NAN);
   ASSERT_TRUE(be.conv2d_direct_input_grad(dx, dy, w, window)) << s.name();
   expect_near(dx.to_vector(), input_grad(s, dy.to_vector(), w.to_vector()), "dx, " + s.name());
+  Tensor dw = full({s.O, s.C, s.kh, s.kw}, NAN);
+  ASSERT_TRUE(be.conv2d_direct_weight_grad(dw, x, dy, window)) << s.name();
+  std::vector<double> magnitude;
+  const std::vector<double> want = weight_grad(s, x.to_vector(), dy.to_vector(), &magnitude);
+  expect_near(dw.to_vector(), want, "dw, " + s.name(), magnitude);
 }
 
 TEST(ConvDirect, AgreesWithLoopsOverShapes) {
@@ -146,19 +183,28 @@ TEST(ConvDirect, NetworkShapesAndSamePaddingOfEvenKernels) {
   }
 }
 
+// The weight gradient sums over chunks of images, one strip per chunk: 37
+// images of ResNet's first stage make chunks of 3 and shorter last ones.
+TEST(ConvDirect, WeightGradientOverManyChunks) {
+  if (!has_kernel()) GTEST_SKIP() << "no AVX-512: the direct kernel declines";
+  manual_seed(6);
+  check(Case{37, 16, 16, 32, 32, 3, 3, 1, 1});
+}
+
 // conv2d itself takes the direct path here (stride 1, planes of 130
-// pixels): its output and input gradient against the loops.
-TEST(ConvDirect, Conv2dOpAndItsInputGradient) {
+// pixels): its output and gradients against the loops.
+TEST(ConvDirect, Conv2dOpAndItsGradients) {
   manual_seed(5);
   const Case s{3, 5, 17, 10, 13, 3, 3, 1, 1};
   const Tensor x = randn({s.N, s.C, s.H, s.W}).requires_grad_();
-  const Tensor w = randn({s.O, s.C, s.kh, s.kw});
+  const Tensor w = randn({s.O, s.C, s.kh, s.kw}).requires_grad_();
   const Tensor b = randn({s.O});
   const Tensor y = conv2d(x, w, b, 1, 1);
   expect_near(y.to_vector(), forward(s, x.to_vector(), w.to_vector(), b.to_vector()), "conv2d");
   const Tensor dy = randn(y.shape());
   y.backward(dy);
   expect_near(x.grad().to_vector(), input_grad(s, dy.to_vector(), w.to_vector()), "conv2d dx");
+  expect_near(w.grad().to_vector(), weight_grad(s, x.to_vector(), dy.to_vector()), "conv2d dw");
 }
 
 }  // namespace

@@ -95,6 +95,8 @@ class CpuBackend final : public Backend {
                      const ConvWindow& window) override;
   bool conv2d_direct_input_grad(const Tensor& dx, const Tensor& dy, const Tensor& w,
                                 const ConvWindow& window) override;
+  bool conv2d_direct_weight_grad(const Tensor& dw, const Tensor& x, const Tensor& dy,
+                                 const ConvWindow& window) override;
 };
 
 // The raw GEMM seam: row-major C = alpha·op(A)·op(B) + beta·C. Which library
