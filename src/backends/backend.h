@@ -183,9 +183,11 @@ class Backend {
   //   mean[c] = Σ x / M      var[c] = Σ (x − mean[c])² / M   (biased)
   virtual void batch_norm_stats(const Tensor& mean, const Tensor& var, const Tensor& x) = 0;
   //   y = (x − mean[c])·rstd[c]·γ[c] + β[c]    y, x (N, C, L) contiguous; mean,
-  //   rstd (C); γ, β (C) or undefined (1 and 0)
+  //   rstd (C); γ, β (C) or undefined (1 and 0); with relu, y = relu(that)
+  //   (v < 0 ? 0 : v, as UnaryOp::Relu) in the same pass
   virtual void batch_norm_forward(const Tensor& y, const Tensor& x, const Tensor& mean,
-                                  const Tensor& rstd, const Tensor& weight, const Tensor& bias) = 0;
+                                  const Tensor& rstd, const Tensor& weight, const Tensor& bias,
+                                  bool relu) = 0;
   // With x̂ = (x − mean)·rstd and sums over the M values of channel c:
   //   training (the statistics are the batch's): dx = (1/M)·γ·rstd·(M·dy − Σdy − x̂·Σ(dy·x̂))
   //   eval (the statistics are constants):      dx = γ·rstd·dy

@@ -44,7 +44,7 @@ BasicBlock::BasicBlock(int64_t inplanes, int64_t planes, int64_t stride,
 }
 
 Tensor BasicBlock::forward(const Tensor& x) {
-  Tensor out = (*relu)((*bn1)((*conv1)(x)));
+  Tensor out = nn::batch_norm_relu(*bn1, *relu, (*conv1)(x));
   out = (*bn2)((*conv2)(out));
   Tensor identity = downsample ? (*downsample)(x) : x;
   return (*relu)(out + identity);
@@ -63,8 +63,8 @@ Bottleneck::Bottleneck(int64_t inplanes, int64_t planes, int64_t stride,
 }
 
 Tensor Bottleneck::forward(const Tensor& x) {
-  Tensor out = (*relu)((*bn1)((*conv1)(x)));
-  out = (*relu)((*bn2)((*conv2)(out)));
+  Tensor out = nn::batch_norm_relu(*bn1, *relu, (*conv1)(x));
+  out = nn::batch_norm_relu(*bn2, *relu, (*conv2)(out));
   out = (*bn3)((*conv3)(out));
   Tensor identity = downsample ? (*downsample)(x) : x;
   return (*relu)(out + identity);
@@ -129,7 +129,7 @@ ResNet::ResNet(const ResNetOptions& options_) : options(options_) {
 }
 
 Tensor ResNet::forward(const Tensor& x) {
-  Tensor y = (*relu)((*bn1)((*conv1)(x)));
+  Tensor y = nn::batch_norm_relu(*bn1, *relu, (*conv1)(x));
   if (maxpool) y = (*maxpool)(y);
   y = (*layer4)((*layer3)((*layer2)((*layer1)(y))));
   return (*fc)((*avgpool)(y).flatten(1));
@@ -186,7 +186,7 @@ CifarBasicBlock::CifarBasicBlock(int64_t inplanes, int64_t planes, int64_t strid
 }
 
 Tensor CifarBasicBlock::forward(const Tensor& x) {
-  Tensor out = (*relu)((*bn1)((*conv1)(x)));
+  Tensor out = nn::batch_norm_relu(*bn1, *relu, (*conv1)(x));
   out = (*bn2)((*conv2)(out));
   Tensor identity = x;
   if (downsample) {
@@ -225,7 +225,7 @@ CifarResNet::CifarResNet(const CifarResNetOptions& options_) : options(options_)
 }
 
 Tensor CifarResNet::forward(const Tensor& x) {
-  Tensor y = (*relu)((*bn1)((*conv1)(x)));
+  Tensor y = nn::batch_norm_relu(*bn1, *relu, (*conv1)(x));
   y = (*layer3)((*layer2)((*layer1)(y)));
   return (*fc)((*avgpool)(y).flatten(1));
 }

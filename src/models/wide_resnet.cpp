@@ -31,10 +31,10 @@ WideBasicBlock::WideBasicBlock(int64_t in_planes, int64_t planes, int64_t stride
 }
 
 Tensor WideBasicBlock::forward(const Tensor& x) {
-  Tensor pre = (*relu)((*bn1)(x));
+  Tensor pre = nn::batch_norm_relu(*bn1, *relu, x);
   Tensor out = (*conv1)(pre);
   if (dropout > 0.0) out = F::dropout(out, dropout, is_training());
-  out = (*conv2)((*relu)((*bn2)(out)));
+  out = (*conv2)(nn::batch_norm_relu(*bn2, *relu, out));
   return out + (shortcut ? (*shortcut)(pre) : x);
 }
 
@@ -69,7 +69,7 @@ WideResNet::WideResNet(const WideResNetOptions& options_) : options(options_) {
 
 Tensor WideResNet::forward(const Tensor& x) {
   Tensor y = (*layer3)((*layer2)((*layer1)((*conv1)(x))));
-  y = (*relu)((*bn)(y));
+  y = nn::batch_norm_relu(*bn, *relu, y);
   return (*fc)((*avgpool)(y).flatten(1));
 }
 

@@ -1,6 +1,9 @@
 #include "nabla/nn/norm.h"
 
+#include <typeinfo>
+
 #include "nabla/autograd/grad_mode.h"
+#include "nabla/nn/activation.h"
 #include "nabla/nn/functional.h"
 #include "nabla/ops/factory.h"
 
@@ -74,6 +77,22 @@ std::string NormBase::extra_repr() const {
 // ---- BatchNorm (PyTorch's _BatchNorm.forward)
 
 Tensor BatchNormBase::forward(const Tensor& x) {
+  return normalise(x, false);
+}
+
+bool fuses_with_relu(const Module& norm, const Module& relu) {
+  const bool batch_norm =
+      typeid(norm) == typeid(BatchNorm2d) || typeid(norm) == typeid(BatchNorm1d);
+  return batch_norm && typeid(relu) == typeid(ReLU) && !norm.has_forward_hooks() &&
+         !relu.has_forward_hooks();
+}
+
+Tensor batch_norm_relu(Module& norm, Module& relu, const Tensor& x) {
+  if (!fuses_with_relu(norm, relu)) return relu(norm(x));
+  return static_cast<BatchNormBase&>(norm).normalise(x, true);
+}
+
+Tensor BatchNormBase::normalise(const Tensor& x, bool relu) {
   check_input_dim(x);
   double factor = options.momentum().value_or(0.0);
   if (is_training() && options.track_running_stats()) {
@@ -84,9 +103,9 @@ Tensor BatchNormBase::forward(const Tensor& x) {
   // Eval without running statistics normalises with the batch's.
   const bool use_batch_stats = is_training() || !running_mean.defined();
   const bool pass_running = !is_training() || options.track_running_stats();
-  return F::batch_norm(x, pass_running ? running_mean : Tensor(),
-                       pass_running ? running_var : Tensor(), weight, bias, use_batch_stats, factor,
-                       options.eps());
+  return (relu ? F::batch_norm_relu : F::batch_norm)(x, pass_running ? running_mean : Tensor(),
+                                                     pass_running ? running_var : Tensor(), weight,
+                                                     bias, use_batch_stats, factor, options.eps());
 }
 
 void BatchNorm1d::check_input_dim(const Tensor& x) const {

@@ -1,5 +1,7 @@
 #include "nabla/nn/sequential.h"
 
+#include "nabla/nn/norm.h"
+
 namespace nabla::nn {
 
 Sequential::Sequential(std::initializer_list<std::shared_ptr<Module>> modules) {
@@ -16,9 +18,17 @@ const std::shared_ptr<Module>& Sequential::ptr(size_t index) const {
   return modules_[index];
 }
 
+// A BatchNorm followed by a ReLU runs as one pass (nn::batch_norm_relu).
 Tensor Sequential::forward(const Tensor& x) {
   Tensor y = x;
-  for (const auto& m : modules_) y = (*m)(y);
+  for (size_t i = 0; i < modules_.size(); ++i) {
+    if (i + 1 < modules_.size() && fuses_with_relu(*modules_[i], *modules_[i + 1])) {
+      y = batch_norm_relu(*modules_[i], *modules_[i + 1], y);
+      ++i;
+    } else {
+      y = (*modules_[i])(y);
+    }
+  }
   return y;
 }
 

@@ -58,14 +58,22 @@ NormGrads norm_grads(const Node& node, const Tensor& dy, const Shape& ncl) {
 //           chain rule through x̂, σ²_B and μ_B, collected)
 // eval:     dx = γ·rstd·dy          (μ and rstd are constants)
 // dγ = Σ dy·x̂    dβ = Σ dy
+// Fused with a ReLU (output = relu(y)), dy is first the ReLU's dx:
+// dy·(output > 0).
 struct BatchNormBackward final : Node {
   NABLA_NODE(BatchNormBackward);
   SavedTensor x, mean, rstd, weight;  // x (N, C, L) contiguous; mean, rstd, weight (C)
+  SavedTensor relu_output;            // (N, C, L), where fused with a ReLU
   Shape input_shape, ncl;
   bool training = true;
   std::vector<Tensor> apply(std::vector<Tensor>&& g) override {
     Tensor xv = x.unpack(*this), w = weight.unpack(*this);
     Tensor dy = g[0].reshape(ncl).contiguous();
+    if (Tensor out = relu_output.unpack(*this); out.defined()) {
+      Tensor masked = empty_on(dy, ncl);
+      backend_of(dy).binary(BinaryOp::ReluBackward, masked, dy, out, 0.0, 0.0);
+      dy = masked;
+    }
     auto [dx, dw, db] = norm_grads(*this, dy, ncl);
     backend_of(dy).batch_norm_backward(dx, dw, db, dy, xv, mean.unpack(*this), rstd.unpack(*this),
                                        w, training);
@@ -76,8 +84,13 @@ struct BatchNormBackward final : Node {
     mean.reset();
     rstd.reset();
     weight.reset();
+    relu_output.reset();
   }
 };
+
+Tensor batch_norm_impl(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight, const Tensor& bias, bool training, double momentum,
+                       double eps, bool relu);
 
 // Layer norm and group norm share one kernel pair: x viewed as (N, C, L) in
 // G groups, statistics per (n, g). With g = γ·dy and means over a group's values:
@@ -145,7 +158,23 @@ using namespace ops;
 Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
                   const Tensor& weight, const Tensor& bias, bool training, double momentum,
                   double eps) {
-  const char* op = "batch_norm";
+  return batch_norm_impl(x, running_mean, running_var, weight, bias, training, momentum, eps,
+                         false);
+}
+
+Tensor batch_norm_relu(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight, const Tensor& bias, bool training, double momentum,
+                       double eps) {
+  return batch_norm_impl(x, running_mean, running_var, weight, bias, training, momentum, eps, true);
+}
+
+namespace ops {
+namespace {
+
+Tensor batch_norm_impl(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight, const Tensor& bias, bool training, double momentum,
+                       double eps, bool relu) {
+  const char* op = relu ? "batch_norm_relu" : "batch_norm";
   check_defined(x, op, "input");
   check_floating(x, op);
   NABLA_CHECK(x.dim() >= 2, op, ": expected an input (N, C, ...) of at least 2 dims, got ",
@@ -188,9 +217,10 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   Tensor w = weight.defined() ? weight.detach().contiguous() : Tensor();
   Tensor b = bias.defined() ? bias.detach().contiguous() : Tensor();
   Tensor y3 = empty_on(x, ncl);
-  backend_of(x).batch_norm_forward(y3, x3, mean, rstd, w, b);
+  backend_of(x).batch_norm_forward(y3, x3, mean, rstd, w, b, relu);
   Tensor y = y3.view(x.shape());
   if (auto node = record<BatchNormBackward>({x, weight, bias}, {&y})) {
+    if (relu) node->relu_output = y3;
     node->x = x3;
     node->mean = mean;
     node->rstd = rstd;
@@ -201,6 +231,9 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
   }
   return y;
 }
+
+}  // namespace
+}  // namespace ops
 
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight,
                   const Tensor& bias, double eps) {

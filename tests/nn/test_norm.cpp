@@ -250,6 +250,83 @@ TEST(NormKernels, LargeInputsMatchComposedOps) {
                   rows, 24, dy_rows));
 }
 
+// The fused relu(batch_norm) on f32 inputs large enough for the vectorised
+// and threaded paths, against the two ops composed in f64.
+TEST(NormKernels, BatchNormReluInF32MatchesTheComposedOpsInF64) {
+  const Shape shape{8, 16, 24, 24};
+  Generator gen(12);
+  const Tensor x64 = randn(shape, kFloat64, &gen) * 2.0 + 0.5;
+  const Tensor w64 = randn({16}, kFloat64, &gen), b64 = randn({16}, kFloat64, &gen);
+  const Tensor dy64 = randn(shape, kFloat64, &gen);
+  auto run = [&](DType dtype, bool fused) {
+    Tensor x = x64.to(dtype).requires_grad_(), w = w64.to(dtype).requires_grad_();
+    Tensor b = b64.to(dtype).requires_grad_();
+    Tensor y = fused ? F::batch_norm_relu(x, {}, {}, w, b, true)
+                     : F::relu(F::batch_norm(x, {}, {}, w, b, true));
+    y.backward(dy64.to(dtype));
+    return Grads{y.detach().to(kFloat64), x.grad().to(kFloat64), w.grad().to(kFloat64),
+                 b.grad().to(kFloat64)};
+  };
+  const Grads fused = run(kFloat32, true), composed = run(kFloat64, false);
+  EXPECT_TRUE(allclose(fused.y, composed.y, 1e-4, 1e-4));
+  EXPECT_TRUE(allclose(fused.dx, composed.dx, 1e-4, 1e-4));
+  EXPECT_TRUE(allclose(fused.dw, composed.dw, 1e-3, 1e-2));  // sums of 4608 terms
+  EXPECT_TRUE(allclose(fused.db, composed.db, 1e-3, 1e-2));
+  EXPECT_GT(sum(eq(fused.y, zeros(shape, kFloat64))).item<double>(), 0);  // the ReLU cut some
+}
+
+// Sequential runs a BatchNorm followed by a ReLU as one op: the same
+// outputs, gradients and running statistics as the two modules.
+TEST(BatchNormRelu, SequentialMatchesTheTwoModules) {
+  auto pair = [] {
+    auto seq = std::make_shared<Sequential>(std::make_shared<BatchNorm2d>(BatchNormOptions(3)),
+                                            std::make_shared<ReLU>());
+    seq->to(kFloat64);
+    Generator gen(5);
+    NoGradGuard no_grad;
+    seq->at<BatchNorm2d>(0)->weight.copy_(randn({3}, kFloat64, &gen));
+    seq->at<BatchNorm2d>(0)->bias.copy_(randn({3}, kFloat64, &gen));
+    return seq;
+  };
+  auto fused = pair(), apart = pair();
+  EXPECT_TRUE(fuses_with_relu(*(*fused)[0], *(*fused)[1]));
+  Generator gen(6);
+  const Tensor x0 = randn({4, 3, 5, 5}, kFloat64, &gen), dy = randn({4, 3, 5, 5}, kFloat64, &gen);
+  for (bool training : {true, false}) {
+    fused->train(training);
+    apart->train(training);
+    Tensor xf = x0.clone().requires_grad_(), xa = x0.clone().requires_grad_();
+    Tensor yf = (*fused)(xf);
+    Tensor ya = (*(*apart)[1])((*(*apart)[0])(xa));  // the two modules, one by one
+    EXPECT_TRUE(allclose(yf, ya, 1e-12, 1e-12)) << "training " << training;
+    yf.backward(dy);
+    ya.backward(dy);
+    EXPECT_TRUE(allclose(xf.grad(), xa.grad(), 1e-12, 1e-12)) << "training " << training;
+    auto bn_f = fused->at<BatchNorm2d>(0), bn_a = apart->at<BatchNorm2d>(0);
+    if (training) {
+      EXPECT_TRUE(allclose(bn_f->weight.grad(), bn_a->weight.grad(), 1e-12, 1e-12));
+      EXPECT_TRUE(allclose(bn_f->bias.grad(), bn_a->bias.grad(), 1e-12, 1e-12));
+    }
+    EXPECT_TRUE(allclose(bn_f->running_mean, bn_a->running_mean, 1e-12, 1e-12));
+    EXPECT_TRUE(allclose(bn_f->running_var, bn_a->running_var, 1e-12, 1e-12));
+  }
+}
+
+// A forward hook on either module turns the fusion off: the BatchNorm's hook
+// sees its own output, before the ReLU.
+TEST(BatchNormRelu, HooksSeeTheBatchNormOutput) {
+  Sequential seq(std::make_shared<BatchNorm1d>(BatchNormOptions(4)), std::make_shared<ReLU>());
+  Tensor seen;
+  seq[0]->register_forward_hook([&](Module&, const Tensor&, const Tensor& y) { seen = y; });
+  EXPECT_FALSE(fuses_with_relu(*seq[0], *seq[1]));
+  const Tensor y = seq(randn({8, 4}));
+  ASSERT_TRUE(seen.defined());
+  EXPECT_LT(min(seen).item<double>(), 0.0);  // normalised: some below zero
+  EXPECT_TRUE(allclose(y, relu(seen)));
+  EXPECT_FALSE(fuses_with_relu(BatchNorm2d(BatchNormOptions(2)), LeakyReLU()));
+  EXPECT_FALSE(fuses_with_relu(InstanceNorm2d(2), ReLU()));
+}
+
 TEST(NormKernels, VarianceIsExactForALargeMean) {
   // Σx² − M·mean² would lose every digit of a variance of 1 at mean 1e4 in f32.
   Tensor x = randn({64, 2, 8, 8}) + 1e4;

@@ -17,6 +17,16 @@ Tensor bn_eval(const Args& x) {
                     x.size() > 4 ? x[4] : Tensor(), false);
 }
 
+// relu(batch_norm(...)) in one op: the same arguments as bn_train, bn_eval.
+Tensor bn_relu_train(const Args& x) {
+  return batch_norm_relu(x[0], {}, {}, x.size() > 1 ? x[1] : Tensor(),
+                         x.size() > 2 ? x[2] : Tensor(), true);
+}
+Tensor bn_relu_eval(const Args& x) {
+  return batch_norm_relu(x[0], x[1], x[2], x.size() > 3 ? x[3] : Tensor(),
+                         x.size() > 4 ? x[4] : Tensor(), false);
+}
+
 In stat(int64_t c) {
   return In({c}).no_grad();
 }
@@ -54,6 +64,19 @@ const bool registered =
              kBnTrain,
              {In({6, 4}).transposed(), In({4}), In({4})},
              bn_train},
+            // ---- batch_norm_relu: relu(batch_norm(...)) in one pass
+            {"batch_norm_relu/train_4d",
+             "lambda x, w, b: F.relu(F.batch_norm(x, None, None, w, b, training=True))",
+             {In({2, 3, 4, 5}), In({3}), In({3})},
+             bn_relu_train},
+            {"batch_norm_relu/train_2d_noaffine",
+             "lambda x: F.relu(F.batch_norm(x, None, None, training=True))",
+             {In({6, 4})},
+             bn_relu_train},
+            {"batch_norm_relu/eval_4d",
+             "lambda x, m, v, w, b: F.relu(F.batch_norm(x, m, v, w, b, training=False))",
+             {In({2, 3, 4, 5}), stat(3), positive_stat(3), In({3}), In({3})},
+             bn_relu_eval},
             // ---- batch_norm, eval: the running statistics
             {"batch_norm/eval_2d",
              kBnEval,

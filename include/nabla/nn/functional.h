@@ -75,6 +75,7 @@ using nabla::max_unpool2d;
 
 // Normalisation (ops/norm.h)
 using nabla::batch_norm;
+using nabla::batch_norm_relu;
 using nabla::group_norm;
 using nabla::instance_norm;
 using nabla::layer_norm;

@@ -70,6 +70,7 @@ class Module : public std::enable_shared_from_this<Module> {
   // Returns a handle for remove_forward_hook.
   int64_t register_forward_hook(ForwardHook hook);
   void remove_forward_hook(int64_t handle);
+  bool has_forward_hooks() const { return !forward_hooks_.empty(); }
 
   // ---- registration
   // Registers t as parameter `name` and sets its requires_grad; t must be a

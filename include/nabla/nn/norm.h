@@ -67,6 +67,10 @@ class BatchNormBase : public NormBase {
  protected:
   using NormBase::NormBase;
   virtual void check_input_dim(const Tensor& x) const = 0;
+
+ private:
+  friend Tensor batch_norm_relu(Module& norm, Module& relu, const Tensor& x);
+  Tensor normalise(const Tensor& x, bool relu);
 };
 
 // x (N, C) or (N, C, L); statistics per channel over N (and L).
@@ -86,6 +90,14 @@ class BatchNorm2d final : public BatchNormBase {
  protected:
   void check_input_dim(const Tensor& x) const override;
 };
+
+// relu(norm(x)) as F::batch_norm_relu, one pass over memory, where `norm` is
+// a BatchNorm1d or BatchNorm2d and `relu` an nn::ReLU, neither with forward
+// hooks; otherwise the two modules' calls, (relu)((norm)(x)). Sequential runs
+// every such pair of consecutive children this way; ResNet's blocks call it.
+Tensor batch_norm_relu(Module& norm, Module& relu, const Tensor& x);
+// Whether batch_norm_relu(norm, relu, x) takes the fused pass.
+bool fuses_with_relu(const Module& norm, const Module& relu);
 
 // x (N, C, H, W) or unbatched (C, H, W); statistics per sample and channel
 // over (H, W), in training and in eval (unless track_running_stats, when

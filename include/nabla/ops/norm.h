@@ -24,6 +24,14 @@ Tensor batch_norm(const Tensor& x, const Tensor& running_mean, const Tensor& run
                   const Tensor& weight = {}, const Tensor& bias = {}, bool training = false,
                   double momentum = 0.1, double eps = 1e-5);
 
+// relu(batch_norm(...)), the same values and gradients, in one pass over
+// memory instead of two (no PyTorch counterpart: its eager mode runs the
+// two). nn::Sequential and the model zoo's blocks take it for a BatchNorm
+// followed by a ReLU (nn::batch_norm_relu).
+Tensor batch_norm_relu(const Tensor& x, const Tensor& running_mean, const Tensor& running_var,
+                       const Tensor& weight = {}, const Tensor& bias = {}, bool training = false,
+                       double momentum = 0.1, double eps = 1e-5);
+
 // Normalises over the trailing dims given by normalized_shape; weight and
 // bias have that shape or are undefined.
 Tensor layer_norm(const Tensor& x, const Shape& normalized_shape, const Tensor& weight = {},

@@ -54,7 +54,7 @@ class CpuBackend final : public Backend {
   // ---- normalisation (norm.cpp)
   void batch_norm_stats(const Tensor& mean, const Tensor& var, const Tensor& x) override;
   void batch_norm_forward(const Tensor& y, const Tensor& x, const Tensor& mean, const Tensor& rstd,
-                          const Tensor& weight, const Tensor& bias) override;
+                          const Tensor& weight, const Tensor& bias, bool relu) override;
   void batch_norm_backward(const Tensor& dx, const Tensor& dweight, const Tensor& dbias,
                            const Tensor& dy, const Tensor& x, const Tensor& mean,
                            const Tensor& rstd, const Tensor& weight, bool training) override;
