@@ -9,6 +9,7 @@
 #include <cstring>
 #include <utility>
 
+#include "backends/conv_geometry.h"
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
 
@@ -26,37 +27,10 @@ std::pair<int64_t, int64_t> valid_range(int64_t in, int64_t out, int64_t s, int6
   return {lo, std::max(lo, hi)};
 }
 
-// The geometry shared by every plane of one call.
-struct Planes {
-  int64_t N, C, H, W, kh, kw, OH, OW;
-  int64_t x_sn, x_sc, x_sh, x_sw;  // element strides of x
-  int64_t c_sn, c_sc, c_si, c_sj;  // element strides of col over (n, c, i, j)
-
-  // Offset in col of the plane of image n, channel c, kernel tap (i, j).
-  int64_t col_plane(int64_t n, int64_t c, int64_t i, int64_t j) const {
-    return n * c_sn + c * c_sc + i * c_si + j * c_sj;
-  }
-};
-
-Planes planes_of(const Tensor& col, const Tensor& x, const char* op) {
-  // Each (OH, OW) plane of col is contiguous; the planes may lie anywhere.
-  NABLA_CHECK(x.dim() == 4 && col.dim() == 6 && col.size(0) == x.size(0) &&
-                  col.size(1) == x.size(1) && (col.size(5) == 1 || col.stride(5) == 1) &&
-                  (col.size(4) == 1 || col.stride(4) == col.size(5)),
-              op,
-              ": expected x (N, C, H, W) and col (N, C, kh, kw, OH, OW) with contiguous (OH, OW) "
-              "planes, got x ",
-              x.shape(), " and col ", col.shape(), " with strides ", col.strides());
-  NABLA_CHECK(x.dtype() == col.dtype(), op, ": x is ", x.dtype(), " but col is ", col.dtype());
-  return {x.size(0),     x.size(1),     x.size(2),     x.size(3),    col.size(2), col.size(3),
-          col.size(4),   col.size(5),   x.stride(0),   x.stride(1),  x.stride(2), x.stride(3),
-          col.stride(0), col.stride(1), col.stride(2), col.stride(3)};
-}
-
 // One plane of col: out (OH, OW) = x_plane read at tap offsets (off_h, off_w).
 template <class T>
-void im2col_plane(T* out, const T* x, const Planes& p, const Backend::ConvWindow& w, int64_t off_h,
-                  int64_t off_w) {
+void im2col_plane(T* out, const T* x, const ColPlanes& p, const Backend::ConvWindow& w,
+                  int64_t off_h, int64_t off_w) {
   const auto [oh_lo, oh_hi] = valid_range(p.H, p.OH, w.stride_h, off_h);
   const auto [ow_lo, ow_hi] = valid_range(p.W, p.OW, w.stride_w, off_w);
   const bool unit_step = w.stride_w == 1 && p.x_sw == 1;
@@ -96,8 +70,8 @@ void im2col_plane(T* out, const T* x, const Planes& p, const Backend::ConvWindow
 
 // x_plane (H, W, contiguous) += one plane of col, at tap offsets (off_h, off_w).
 template <class T>
-void col2im_plane(T* x, const T* in, const Planes& p, const Backend::ConvWindow& w, int64_t off_h,
-                  int64_t off_w) {
+void col2im_plane(T* x, const T* in, const ColPlanes& p, const Backend::ConvWindow& w,
+                  int64_t off_h, int64_t off_w) {
   const auto [oh_lo, oh_hi] = valid_range(p.H, p.OH, w.stride_h, off_h);
   const auto [ow_lo, ow_hi] = valid_range(p.W, p.OW, w.stride_w, off_w);
   for (int64_t oh = oh_lo; oh < oh_hi; ++oh) {
@@ -113,7 +87,7 @@ void col2im_plane(T* x, const T* in, const Planes& p, const Backend::ConvWindow&
 }
 
 template <class T>
-void im2col_kernel(T* col, const T* x, const Planes& p, const Backend::ConvWindow& w,
+void im2col_kernel(T* col, const T* x, const ColPlanes& p, const Backend::ConvWindow& w,
                    bool parallel) {
   const int64_t taps = p.kh * p.kw;
   const int64_t units = p.N * p.C * taps;  // one (n, c, i, j) plane each
@@ -127,7 +101,7 @@ void im2col_kernel(T* col, const T* x, const Planes& p, const Backend::ConvWindo
 
 // Each (n, c) image plane is written by one thread only: no races.
 template <class T>
-void col2im_kernel(T* x, const T* col, const Planes& p, const Backend::ConvWindow& w,
+void col2im_kernel(T* x, const T* col, const ColPlanes& p, const Backend::ConvWindow& w,
                    bool parallel) {
   parallel_loop(p.N * p.C, parallel, [&](int64_t nc) {
     const int64_t n = nc / p.C, c = nc % p.C;
@@ -141,25 +115,6 @@ void col2im_kernel(T* x, const T* col, const Planes& p, const Backend::ConvWindo
 }
 
 // ---- depthwise: one (n, o) plane of y against one (n, o/m) plane of x.
-
-// The sizes of a depthwise call.
-struct Depthwise {
-  int64_t N, C, H, W, O, OH, OW, kh, kw;
-  int64_t m() const { return O / C; }  // output channels per input channel
-};
-
-Depthwise depthwise_of(const Tensor& x, const Tensor& w, const Tensor& y, const char* op) {
-  NABLA_CHECK(
-      x.dim() == 4 && w.dim() == 4 && y.dim() == 4 && w.size(1) == 1 && y.size(0) == x.size(0) &&
-          y.size(1) == w.size(0) && x.size(1) > 0 && w.size(0) % x.size(1) == 0 &&
-          x.is_contiguous() && w.is_contiguous() && y.is_contiguous(),
-      op, ": expected contiguous x (N, C, H, W), w (m·C, 1, kh, kw), y (N, m·C, OH, OW), got ",
-      x.shape(), ", ", w.shape(), " and ", y.shape());
-  NABLA_CHECK(x.dtype() == w.dtype() && x.dtype() == y.dtype(), op, ": dtypes differ: ", x.dtype(),
-              ", ", w.dtype(), ", ", y.dtype());
-  return {x.size(0), x.size(1), x.size(2), x.size(3), w.size(0),
-          y.size(2), y.size(3), w.size(2), w.size(3)};
-}
 
 // Calls row(oh, ih, ow_lo, ow_hi, off_w) for every output row oh of tap (i, j)
 // that reads input row ih, with [ow_lo, ow_hi) the columns whose input
@@ -267,7 +222,7 @@ void depthwise_weight_grad_kernel(T* dw, const T* x, const T* dy, const Depthwis
 }  // namespace
 
 void CpuBackend::im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) {
-  const Planes p = planes_of(col, x, "im2col");
+  const ColPlanes p = col_planes_of(col, x, "im2col");
   const bool parallel = col.numel() >= kParallelGrain && !omp_in_parallel();
   NABLA_DISPATCH_FLOATING(x.dtype(), "im2col", [&] {
     im2col_kernel(col.data_ptr<scalar_t>(), x.data_ptr<scalar_t>(), p, window, parallel);
@@ -275,7 +230,7 @@ void CpuBackend::im2col(const Tensor& col, const Tensor& x, const ConvWindow& wi
 }
 
 void CpuBackend::col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) {
-  const Planes p = planes_of(col, x, "col2im");
+  const ColPlanes p = col_planes_of(col, x, "col2im");
   NABLA_CHECK(x.is_contiguous(), "col2im: x must be contiguous, got strides ", x.strides());
   const bool parallel = col.numel() >= kParallelGrain && !omp_in_parallel();
   NABLA_DISPATCH_FLOATING(x.dtype(), "col2im", [&] {

@@ -3,6 +3,7 @@
 #include <omp.h>
 
 #include "backends/cpu/cpu_backend.h"
+#include "backends/gemm_layout.h"
 
 namespace nabla::backends::cpu {
 namespace {
@@ -73,41 +74,6 @@ void dgemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k, double a
   cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
               trans_b ? CblasTrans : CblasNoTrans, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 }
-
-namespace {
-
-// A GEMM operand: 3-D (batch, rows, cols), or 2-D, one matrix for the whole
-// batch (batch stride 0).
-struct Matrices {
-  int64_t batch, rows, cols;
-  int64_t batch_stride, row_stride, col_stride;
-};
-
-Matrices matrices(const Tensor& t, const char* arg) {
-  NABLA_CHECK(t.dim() == 2 || t.dim() == 3, "gemm: operand ", arg,
-              " must be 2-D or 3-D, got shape ", t.shape());
-  const Shape& s = t.shape();
-  const Shape& st = t.strides();
-  if (t.dim() == 2) return {1, s[0], s[1], 0, st[0], st[1]};
-  return {s[0], s[1], s[2], s[0] == 1 ? 0 : st[0], st[1], st[2]};
-}
-
-// A matrix view usable by GEMM: one of its two strides is 1. Returns the
-// leading dimension and whether the view is the transpose of a row-major one.
-struct MatrixLayout {
-  int64_t ld;
-  bool transposed;
-};
-
-MatrixLayout matrix_layout(const Tensor& t, const Matrices& v, const char* arg) {
-  if (v.col_stride == 1 || v.cols == 1)
-    return {std::max<int64_t>({v.row_stride, v.cols, 1}), false};
-  if (v.row_stride == 1 || v.rows == 1) return {std::max<int64_t>({v.col_stride, v.rows, 1}), true};
-  NABLA_FAIL("gemm: operand ", arg, " of shape ", t.shape(), " has strides ", t.strides(),
-             " with no unit stride; make it contiguous first");
-}
-
-}  // namespace
 
 // Limits OpenMP (and the GEMM libraries, which ask it) to the calling thread
 // for a scope.

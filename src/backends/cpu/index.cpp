@@ -15,6 +15,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
+#include "backends/index_geometry.h"
 
 namespace nabla::backends::cpu {
 namespace {
@@ -34,27 +35,6 @@ void check_indices(const Tensor& index, int64_t size, int64_t dim, const char* o
   });
   NABLA_CHECK(!bad, op, ": index ", bad_value.load(), " is out of bounds for dimension ", dim,
               " with size ", size);
-}
-
-// What every kernel checks before touching memory: dtypes, ranks, and that
-// the positions of index (its shape, `positions`) fit in each operand apart
-// from dim in the addressed one.
-void check_operands(const char* op, const Tensor& addressed, const Tensor& walked,
-                    const Tensor& index, const Shape& positions, int64_t dim) {
-  NABLA_CHECK(index.dtype() == kInt64, op, ": expected index of dtype int64, got ", index.dtype());
-  NABLA_CHECK(addressed.dtype() == walked.dtype(), op, ": dtypes ", addressed.dtype(), " and ",
-              walked.dtype(), " differ");
-  const int64_t nd = addressed.dim();
-  NABLA_CHECK(nd <= kMaxDims, op, ": at most ", kMaxDims, " dimensions are supported, got ", nd);
-  NABLA_CHECK(
-      dim >= 0 && dim < nd && walked.dim() == nd && static_cast<int64_t>(positions.size()) == nd,
-      op, ": bad geometry: dim ", dim, ", tensors ", addressed.shape(), " and ", walked.shape(),
-      ", index positions ", positions);
-  for (int64_t d = 0; d < nd; ++d)
-    NABLA_CHECK(
-        positions[d] <= walked.shape()[d] && (d == dim || positions[d] <= addressed.shape()[d]), op,
-        ": index positions ", positions, " do not fit ", walked.shape(), " and ", addressed.shape(),
-        " apart from dimension ", dim);
 }
 
 // t viewed as the lines of `positions` along dim (size 1 at dim).
@@ -170,17 +150,10 @@ void scatter_add_typed(const Tensor& out, int64_t dim, const Tensor& index, cons
                 });
 }
 
-// A 1-D index seen along dim of a tensor of shape: stride 0 everywhere else.
-Tensor broadcast_index(const Tensor& index, const Shape& shape, int64_t dim) {
-  Shape strides(shape.size(), 0);
-  strides[dim] = index.stride(0);
-  return alias(index, shape, strides, index.storage_offset());
-}
-
 }  // namespace
 
 void CpuBackend::gather(const Tensor& out, const Tensor& x, int64_t dim, const Tensor& index) {
-  check_operands("gather", x, out, index, index.shape(), dim);
+  check_index_operands("gather", x, out, index, index.shape(), dim, kMaxDims);
   NABLA_CHECK(out.shape() == index.shape(), "gather: output ", out.shape(), " and index ",
               index.shape(), " differ");
   check_indices(index, x.size(dim), dim, "gather");
@@ -189,7 +162,7 @@ void CpuBackend::gather(const Tensor& out, const Tensor& x, int64_t dim, const T
 
 void CpuBackend::scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
                              const Tensor& src) {
-  check_operands("scatter_add", out, src, index, index.shape(), dim);
+  check_index_operands("scatter_add", out, src, index, index.shape(), dim, kMaxDims);
   check_indices(index, out.size(dim), dim, "scatter_add");
   NABLA_DISPATCH_ALL(out.dtype(), "scatter_add",
                      [&] { scatter_add_typed<scalar_t>(out, dim, index, src); });
@@ -197,23 +170,15 @@ void CpuBackend::scatter_add(const Tensor& out, int64_t dim, const Tensor& index
 
 void CpuBackend::index_select(const Tensor& out, const Tensor& x, int64_t dim,
                               const Tensor& index) {
-  NABLA_CHECK(index.dim() == 1 && out.dim() == x.dim() && dim >= 0 && dim < x.dim() &&
-                  out.size(dim) == index.numel(),
-              "index_select: bad geometry: dim ", dim, ", input ", x.shape(), ", output ",
-              out.shape(), ", index ", index.shape());
-  const Tensor idx = broadcast_index(index, out.shape(), dim);
-  check_operands("index_select", x, out, idx, out.shape(), dim);
+  const Tensor idx = broadcast_index("index_select", index, out, x, dim);
+  check_index_operands("index_select", x, out, idx, out.shape(), dim, kMaxDims);
   check_indices(index, x.size(dim), dim, "index_select");
   NABLA_DISPATCH_ALL(x.dtype(), "index_select", [&] { gather_typed<scalar_t>(out, x, dim, idx); });
 }
 
 void CpuBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index, const Tensor& src) {
-  NABLA_CHECK(index.dim() == 1 && out.dim() == src.dim() && dim >= 0 && dim < src.dim() &&
-                  src.size(dim) == index.numel(),
-              "index_add: bad geometry: dim ", dim, ", output ", out.shape(), ", source ",
-              src.shape(), ", index ", index.shape());
-  const Tensor idx = broadcast_index(index, src.shape(), dim);
-  check_operands("index_add", out, src, idx, src.shape(), dim);
+  const Tensor idx = broadcast_index("index_add", index, src, out, dim);
+  check_index_operands("index_add", out, src, idx, src.shape(), dim, kMaxDims);
   check_indices(index, out.size(dim), dim, "index_add");
   NABLA_DISPATCH_ALL(out.dtype(), "index_add",
                      [&] { scatter_add_typed<scalar_t>(out, dim, idx, src); });

@@ -29,6 +29,7 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/pool_planes.h"
+#include "backends/pool_indices.h"
 
 namespace nabla::backends::cpu {
 namespace {
@@ -41,19 +42,6 @@ using pool::Plane;
 using pool::Planes;
 using pool::Span;
 using PoolWindow = Backend::PoolWindow;
-
-// How a kernel stores where each maximum is: not at all, as a position in
-// the plane (int64) or as a tap of the window (uint8).
-enum class Where { kNowhere, kPosition, kTap };
-
-Where where_of(const Tensor& indices) {
-  if (!indices.defined()) return Where::kNowhere;
-  return indices.dtype() == kUInt8 ? Where::kTap : Where::kPosition;
-}
-
-// The element type of indices stored as K.
-template <Where K>
-using index_t = std::conditional_t<K == Where::kTap, uint8_t, int64_t>;
 
 // Whether v replaces the running maximum: it is larger, or NaN (`v > best`
 // is false for NaN, so NaN is taken explicitly, as PyTorch does: NaN
