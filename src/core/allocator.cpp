@@ -23,7 +23,7 @@ class CachingCpuAllocator final : public Allocator {
 
   ~CachingCpuAllocator() override { empty_cache(); }
 
-  void* allocate(size_t nbytes) override {
+  void* allocate(size_t nbytes, Device) override {
     const size_t size = round_up(nbytes);
     {
       std::lock_guard<std::mutex> lock(mutex_);
@@ -44,7 +44,7 @@ class CachingCpuAllocator final : public Allocator {
     return p;
   }
 
-  void deallocate(void* ptr, size_t nbytes) override {
+  void deallocate(void* ptr, size_t nbytes, Device) override {
     if (!ptr) return;
     const size_t size = round_up(nbytes);
     {

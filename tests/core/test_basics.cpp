@@ -150,23 +150,23 @@ TEST(Shape, CopiesMovesAndCompares) {
 
 TEST(Allocator, ReusesFreedBlocks) {
   Allocator& a = allocator(DeviceType::CPU);
-  void* p = a.allocate(1000);
-  a.deallocate(p, 1000);
-  void* q = a.allocate(1000);
+  void* p = a.allocate(1000, kCPU);
+  a.deallocate(p, 1000, kCPU);
+  void* q = a.allocate(1000, kCPU);
   EXPECT_EQ(p, q);
   // Sizes are rounded up to 64 bytes, so 1000 and 1010 share a block size.
-  a.deallocate(q, 1000);
-  void* r = a.allocate(1010);
+  a.deallocate(q, 1000, kCPU);
+  void* r = a.allocate(1010, kCPU);
   EXPECT_EQ(p, r);
-  a.deallocate(r, 1010);
+  a.deallocate(r, 1010, kCPU);
 }
 
 TEST(Allocator, BlocksAre64ByteAligned) {
   Allocator& a = allocator(DeviceType::CPU);
   for (size_t n : {1, 3, 63, 64, 65, 1000, 4097, 1 << 20}) {
-    void* p = a.allocate(n);
+    void* p = a.allocate(n, kCPU);
     EXPECT_EQ(reinterpret_cast<uintptr_t>(p) % 64, 0u) << n << " bytes";
-    a.deallocate(p, n);
+    a.deallocate(p, n, kCPU);
   }
   Tensor t = empty({3, 5});
   EXPECT_EQ(reinterpret_cast<uintptr_t>(t.raw_data()) % 64, 0u);
@@ -184,12 +184,12 @@ TEST(Allocator, TensorStorageComesBackFromTheCache) {
 
 TEST(Allocator, EmptyCacheKeepsWorking) {
   Allocator& a = allocator(DeviceType::CPU);
-  void* p = a.allocate(256);
-  a.deallocate(p, 256);
+  void* p = a.allocate(256, kCPU);
+  a.deallocate(p, 256, kCPU);
   a.empty_cache();
-  void* q = a.allocate(256);
+  void* q = a.allocate(256, kCPU);
   EXPECT_NE(q, nullptr);
-  a.deallocate(q, 256);
+  a.deallocate(q, 256, kCPU);
 }
 
 }  // namespace

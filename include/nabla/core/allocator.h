@@ -13,8 +13,9 @@ namespace nabla {
 class Allocator {
  public:
   virtual ~Allocator() = default;
-  virtual void* allocate(size_t nbytes) = 0;
-  virtual void deallocate(void* ptr, size_t nbytes) = 0;
+  // device: which device of the allocator's type (CUDA's index; 0 for the CPU).
+  virtual void* allocate(size_t nbytes, Device device) = 0;
+  virtual void deallocate(void* ptr, size_t nbytes, Device device) = 0;
   virtual void empty_cache() {}
 };
 
