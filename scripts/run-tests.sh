@@ -12,9 +12,10 @@ bash scripts/build.sh
 export OMP_NUM_THREADS=${OMP_NUM_THREADS:-2}
 ctest --test-dir build --output-on-failure -j "$jobs" -LE slow
 
-# The sanitizer build: a second build directory, the core tests only.
+# The sanitizer build: a second build directory, the core tests only, on
+# the CPU backend (the CUDA runtime does not run under AddressSanitizer).
 cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DNABLA_SANITIZE=ON \
-  -DNABLA_BUILD_BENCH=OFF -DNABLA_BUILD_EXAMPLES=OFF
+  -DNABLA_CUDA=OFF -DNABLA_BUILD_BENCH=OFF -DNABLA_BUILD_EXAMPLES=OFF
 cmake --build build-asan -j "$jobs" --target test_core test_autograd test_ops
 export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0
 export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -12,6 +12,7 @@
 #include "nabla/core/state_dict.h"
 #include "nabla/core/storage.h"
 #include "nabla/core/tensor.h"
+#include "nabla/cuda.h"
 #include "nabla/data/dataset.h"
 #include "nabla/data/datasets.h"
 #include "nabla/data/loader.h"

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "nabla/core/error.h"
+#include "nabla/cuda.h"
 
 namespace nabla::cli {
 
@@ -91,8 +92,11 @@ void TrainConfig::validate() const {
   NABLA_CHECK(workers >= 0, "--workers must be >= 0, got ", workers);
   NABLA_CHECK(device == "cpu" || device == "cuda", "unknown device '", device,
               "'; known: cpu, cuda");
+  NABLA_CHECK(device != "cuda" || cuda::is_available(),
+              "--device cuda: ", cuda::unavailable_reason(), "; use --device cpu");
   NABLA_CHECK(device != "cuda",
-              "--device cuda: this build of nabla has no CUDA backend; use --device cpu");
+              "--device cuda: the nabla command trains on the CPU only for now (the library's "
+              "tensors and modules run on CUDA: model->to(kCUDA)); use --device cpu");
   NABLA_CHECK(!(reset_head && init.empty()), "--reset-head needs --init FILE");
 }
 

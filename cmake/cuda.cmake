@@ -1,0 +1,51 @@
+# The CUDA backend's toolchain: nvcc, the CUDA runtime, cuBLAS and cuDNN.
+# Sets NABLA_HAS_CUDA and defines nabla_add_cuda(target), which compiles a
+# target's .cu files for the H100 (sm_90) plus PTX that later GPUs JIT.
+set(NABLA_HAS_CUDA OFF)
+if(NOT NABLA_CUDA STREQUAL "OFF")
+  if(NOT CMAKE_CUDA_COMPILER AND NOT DEFINED ENV{CUDACXX} AND EXISTS /usr/local/cuda/bin/nvcc)
+    set(CMAKE_CUDA_COMPILER /usr/local/cuda/bin/nvcc)
+  endif()
+  include(CheckLanguage)
+  check_language(CUDA)
+  set(nabla_cuda_missing "")
+  if(CMAKE_CUDA_COMPILER)
+    if(NOT DEFINED CMAKE_CUDA_ARCHITECTURES)
+      set(CMAKE_CUDA_ARCHITECTURES 90)  # sm_90 machine code and compute_90 PTX
+    endif()
+    enable_language(CUDA)
+    # CMake 3.25 knows nvcc's flags only up to C++17.
+    set(CMAKE_CUDA20_STANDARD_COMPILE_OPTION "-std=c++20")
+    set(CMAKE_CUDA20_EXTENSION_COMPILE_OPTION "-std=c++20")
+    find_package(CUDAToolkit)
+    if(NOT TARGET CUDA::cublas)
+      list(APPEND nabla_cuda_missing cuBLAS)
+    endif()
+    find_library(CUDNN_LIB NAMES cudnn HINTS ${CUDAToolkit_LIBRARY_DIR})
+    find_path(CUDNN_INCLUDE NAMES cudnn.h HINTS ${CUDAToolkit_INCLUDE_DIRS})
+    if(NOT CUDNN_LIB OR NOT CUDNN_INCLUDE)
+      list(APPEND nabla_cuda_missing cuDNN)
+    endif()
+  else()
+    set(nabla_cuda_missing nvcc)
+  endif()
+  if(nabla_cuda_missing)
+    if(NABLA_CUDA STREQUAL "ON")
+      message(FATAL_ERROR "NABLA_CUDA=ON, but not found: ${nabla_cuda_missing}")
+    endif()
+    message(STATUS "CUDA backend: off (not found: ${nabla_cuda_missing})")
+  else()
+    set(NABLA_HAS_CUDA ON)
+    message(STATUS "CUDA backend: on (nvcc ${CMAKE_CUDA_COMPILER_VERSION}, "
+                   "architectures ${CMAKE_CUDA_ARCHITECTURES})")
+  endif()
+endif()
+
+function(nabla_add_cuda target)
+  set_target_properties(${target} PROPERTIES CUDA_STANDARD 20 CUDA_STANDARD_REQUIRED ON)
+  target_include_directories(${target} PRIVATE ${CUDNN_INCLUDE})
+  target_compile_options(${target} PRIVATE
+    $<$<COMPILE_LANGUAGE:CUDA>:--extended-lambda --expt-relaxed-constexpr
+      -Xcompiler=-Wall,-Wno-unused-parameter $<$<BOOL:${NABLA_WERROR}>:-Werror=all-warnings>>)
+  target_link_libraries(${target} PRIVATE CUDA::cudart CUDA::cublas ${CUDNN_LIB})
+endfunction()
