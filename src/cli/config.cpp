@@ -94,9 +94,6 @@ void TrainConfig::validate() const {
               "'; known: cpu, cuda");
   NABLA_CHECK(device != "cuda" || cuda::is_available(),
               "--device cuda: ", cuda::unavailable_reason(), "; use --device cpu");
-  NABLA_CHECK(device != "cuda",
-              "--device cuda: the nabla command trains on the CPU only for now (the library's "
-              "tensors and modules run on CUDA: model->to(kCUDA)); use --device cpu");
   NABLA_CHECK(!(reset_head && init.empty()), "--reset-head needs --init FILE");
 }
 

@@ -32,14 +32,17 @@ EvalResult evaluate(nn::Module& model, std::shared_ptr<const data::Dataset> data
   o.batch_size = batch_size;
   o.num_workers = workers;
   data::DataLoader loader(std::move(dataset), o, std::move(transform));
+  // Batches go where the model's parameters are.
+  const std::vector<Tensor> params = model.parameters();
+  const Device device = params.empty() ? kCPU : params.front().device();
   for (const data::Batch& b : loader) {
     NABLA_CHECK(b.targets.dtype() == kInt64, "evaluate: the targets are ", b.targets.dtype(),
                 ", not class indices");
-    const Tensor logits = model(b.inputs);
+    const Tensor logits = model(b.inputs.to(device));
     NABLA_CHECK(logits.dim() == 2 && logits.size(1) == num_classes, "evaluate: the model gives ",
                 logits.shape(), " for a batch of ", b.inputs.shape(), "; expected (N, ",
                 num_classes, ")");
-    loss_sum += cross_entropy(logits, b.targets, {}, -100, "sum").item_double();
+    loss_sum += cross_entropy(logits, b.targets.to(device), {}, -100, "sum").item_double();
     const std::vector<int64_t> predicted = argmax(logits, 1).to_vector_as<int64_t>();
     const std::vector<int64_t> truth = b.targets.to_vector_as<int64_t>();
     for (size_t i = 0; i < truth.size(); ++i) {

@@ -321,10 +321,15 @@ class Trainer {
     loader_ = std::make_unique<data::DataLoader>(split_.train, o, train_transform_);
   }
 
+  // The model is built on the CPU (initialisers draw there, so a seed gives
+  // the same weights on every device) and then moved to --device.
   void build_model() {
     source_ = ModelSource{c_.model, c_.spec_json};
     model_ = cli::build_model(source_, model_config_);
+    model_->to(device());
   }
+
+  Device device() const { return c_.device == "cuda" ? kCUDA : kCPU; }
 
   // --init: the weights of another run's checkpoint (or any state_dict).
   void apply_init() {
@@ -463,6 +468,7 @@ class Trainer {
     return 0;
   }
 
+  // Batches are loaded, augmented and mixed on the CPU, then moved.
   void step(const data::Batch& b, models::AuxiliaryOutputs* aux) {
     Tensor x = b.inputs, y = b.targets;
     const int64_t classes = model_config_.num_classes;
@@ -476,6 +482,8 @@ class Trainer {
                                   : data::mixup(x, y, classes, c_.mixup, gen);
       soft = true;
     }
+    x = x.to(device());
+    y = y.to(device());
     // Label smoothing on soft targets: (1-ε)·y + ε/C, as cross_entropy does
     // for class indices.
     if (soft && c_.label_smoothing > 0)
