@@ -298,6 +298,29 @@ class Backend {
                                            const ConvWindow& window) = 0;
   virtual void depthwise_conv2d_weight_grad(const Tensor& dw, const Tensor& x, const Tensor& dy,
                                             const ConvWindow& window) = 0;
+  // A whole convolution by the device's own library (cuDNN on CUDA), any
+  // stride, padding, dilation and groups:
+  //   x (N, C, H, W)  w (O, C/G, kh, kw)  b (O) or undefined  y (N, O, OH, OW)
+  //   y[n, o] = b[o] + Σ_{c in o's group, i, j} w[o, c, i, j]·x[n, c, oh·sh − ph + i·dh, ow·sw − pw
+  //   + j·dw]
+  // x, w, b any strides; y, dx, dw contiguous and overwritten. The gradients:
+  //   dx = the adjoint of that map applied to dy    dw[o, c, i, j] = Σ_{n,oh,ow} dy·x (as above)
+  // Each returns false, touching nothing, where the backend has no library
+  // (the CPU's kernels are below): the caller then takes them.
+  virtual bool convolution(const Tensor& /*y*/, const Tensor& /*x*/, const Tensor& /*w*/,
+                           const Tensor& /*b*/, const ConvWindow& /*window*/, int64_t /*groups*/) {
+    return false;
+  }
+  virtual bool convolution_input_grad(const Tensor& /*dx*/, const Tensor& /*dy*/,
+                                      const Tensor& /*w*/, const ConvWindow& /*window*/,
+                                      int64_t /*groups*/) {
+    return false;
+  }
+  virtual bool convolution_weight_grad(const Tensor& /*dw*/, const Tensor& /*x*/,
+                                       const Tensor& /*dy*/, const ConvWindow& /*window*/,
+                                       int64_t /*groups*/) {
+    return false;
+  }
   // Direct convolution, no im2col copy: one group, stride 1, dilation 1.
   //   x (N, C, H, W)  w (O, C, kh, kw)  b (O) or undefined  y (N, O, OH, OW)
   //   y[n, o, oh, ow] = b[o] + Σ_{c,i,j} w[o, c, i, j]·x[n, c, oh + i − ph, ow + j − pw]

@@ -142,6 +142,9 @@ Tensor conv_output(const Tensor& x_in, const Tensor& w, const Tensor& b, const C
   const Tensor x = x_in.detach();
   Tensor y = empty_on(x, {s.N, s.O, s.OH, s.OW});
   if (y.numel() == 0) return y;
+  // The device's own convolution library first, where it has one (cuDNN).
+  if (be.convolution(y, x, w.detach(), b.defined() ? b.detach() : Tensor(), s.window, s.groups))
+    return y;
   const int64_t G = s.groups, L = s.pixels(), K = s.column_rows(), O = s.O;
   const Tensor wg = w.detach().contiguous().view({G, O / G, -1});
   if (s.depthwise()) {
@@ -204,24 +207,29 @@ std::pair<Tensor, Tensor> conv_backward(const Tensor& x_in, const Tensor& dy_in,
   const int64_t Og = O / G, Kg = K / G;
   const Tensor dy = dy_in.detach().contiguous().view({s.N, O, L});
   const Tensor x = want_dw ? x_in.detach() : Tensor();
+  const Tensor dy4 = dy.view({s.N, O, s.OH, s.OW});
+  Tensor dx = want_dx ? empty_on(dy, {s.N, s.C, s.H, s.W}) : Tensor();
+  Tensor dw;
+  // The device's own convolution library first, where it has one (cuDNN).
+  if (want_dx && be.convolution_input_grad(dx, dy4, w.detach(), s.window, s.groups))
+    want_dx = false;
+  if (want_dw) {
+    dw = empty_on(dy, {O, s.C / G, s.kh, s.kw});
+    if (be.convolution_weight_grad(dw, x, dy4, s.window, s.groups))
+      want_dw = false;
+    else
+      dw = Tensor();
+  }
   if (s.depthwise()) {
-    Tensor dx, dw;
-    const Tensor dy4 = dy.view({s.N, O, s.OH, s.OW});
-    if (want_dx) {
-      dx = empty_on(dy, {s.N, s.C, s.H, s.W});
-      be.depthwise_conv2d_input_grad(dx, dy4, w.detach().contiguous(), s.window);
-    }
+    if (want_dx) be.depthwise_conv2d_input_grad(dx, dy4, w.detach().contiguous(), s.window);
     if (want_dw) {
       dw = empty_on(dy, {O, 1, s.kh, s.kw});
       be.depthwise_conv2d_weight_grad(dw, x.contiguous(), dy4, s.window);
     }
     return {dx, dw};
   }
-  Tensor dx = want_dx ? empty_on(dy, {s.N, s.C, s.H, s.W}) : Tensor();
-  Tensor dw;
   // dx and dW directly where the backend can; the chunks below are for
   // what is left.
-  const Tensor dy4 = dy.view({s.N, O, s.OH, s.OW});
   if (want_dx && s.direct_input_grad() &&
       be.conv2d_direct_input_grad(dx, dy4, w.detach().contiguous(), s.window))
     want_dx = false;

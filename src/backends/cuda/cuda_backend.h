@@ -89,8 +89,17 @@ class CudaBackend final : public Backend {
   void adaptive_avg_pool2d_backward(const Tensor& dx, const Tensor& dy) override;
   void adaptive_max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x) override;
 
-  // ---- conv.cu: the im2col path (conv2d_direct* are not overridden:
-  // convolutions take im2col + cuBLAS)
+  // ---- conv_cudnn.cpp: whole convolutions through cuDNN, the algorithm for
+  // each shape found once by timing cuDNN's candidates
+  bool convolution(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& b,
+                   const ConvWindow& window, int64_t groups) override;
+  bool convolution_input_grad(const Tensor& dx, const Tensor& dy, const Tensor& w,
+                              const ConvWindow& window, int64_t groups) override;
+  bool convolution_weight_grad(const Tensor& dw, const Tensor& x, const Tensor& dy,
+                               const ConvWindow& window, int64_t groups) override;
+
+  // ---- conv.cu: the kernels of the im2col path and depthwise convolution,
+  // where cuDNN is not taken (conv2d_direct* are not overridden)
   void im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) override;
   void col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) override;
   void depthwise_conv2d(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& b,
