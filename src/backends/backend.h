@@ -262,6 +262,30 @@ class Backend {
   virtual void adaptive_max_pool2d(const Tensor& values, const Tensor& indices,
                                    const Tensor& x) = 0;
 
+  // ---- optimizer steps: one pass over a parameter and its state, where an
+  // optimizer would otherwise run several elementwise ops. p, grad and the
+  // state are contiguous, of one floating dtype and size. Each returns false,
+  // touching nothing, where the backend has no fused kernel for the tensors:
+  // the optimizer then composes elementwise ops (the same formulas).
+  // SGD with momentum μ, dampening τ, weight decay λ, learning rate η:
+  //   d = g + λ·p
+  //   buf = d (first step)   or   buf = μ·buf + (1 − τ)·d
+  //   p = p − η·(d + μ·buf)  (nesterov)   or   p = p − η·buf
+  virtual bool sgd_step(const Tensor& /*p*/, const Tensor& /*grad*/, const Tensor& /*buf*/,
+                        double /*lr*/, double /*momentum*/, double /*dampening*/,
+                        double /*weight_decay*/, bool /*nesterov*/, bool /*first_step*/) {
+    return false;
+  }
+  // Adam's moments and update at step t (grad already holds Adam's L2 term):
+  //   m = β1·m + (1 − β1)·g      v = β2·v + (1 − β2)·g²
+  //   v̂ = v, or with amsgrad (vmax defined) vmax = max(vmax, v), v̂ = vmax
+  //   p = p − (η / (1 − β1ᵗ))·m / (√v̂ / √(1 − β2ᵗ) + ε)
+  virtual bool adam_step(const Tensor& /*p*/, const Tensor& /*grad*/, const Tensor& /*m*/,
+                         const Tensor& /*v*/, const Tensor& /*vmax*/, double /*lr*/,
+                         double /*beta1*/, double /*beta2*/, double /*eps*/, int64_t /*step*/) {
+    return false;
+  }
+
   // ---- convolution (appended by the conv branch)
   // The sliding window of a 2-D convolution over NCHW images (1-D: H = 1).
   // Padding is the zero border before the first row and column; the border

@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "backends/backend.h"
 #include "nabla/ops/elementwise.h"
 #include "nabla/ops/factory.h"
 #include "optim/internal.h"
@@ -35,6 +36,15 @@ void adam_update(Tensor& p, const Tensor& grad, int64_t step,
   const double lr = o.at("lr"), beta1 = o.at("beta1"), beta2 = o.at("beta2"), eps = o.at("eps");
   Tensor& exp_avg = detail::zeros_buffer(buffers, "exp_avg", p);
   Tensor& exp_avg_sq = detail::zeros_buffer(buffers, "exp_avg_sq", p);
+  const bool amsgrad = o.at("amsgrad") != 0.0;
+  Tensor max_exp_avg_sq = amsgrad ? detail::zeros_buffer(buffers, "max_exp_avg_sq", p) : Tensor();
+  // One pass over p and its moments, where the device has the kernel.
+  if (backends::backend(p.device())
+          .adam_step(p, grad, exp_avg, exp_avg_sq, max_exp_avg_sq, lr, beta1, beta2, eps, step)) {
+    for (const Tensor* t : {&p, &exp_avg, &exp_avg_sq, &max_exp_avg_sq})
+      if (t->defined()) t->bump_version();
+    return;
+  }
   exp_avg.mul_(beta1).add_(grad, 1.0 - beta1);
   exp_avg_sq.mul_(beta2).addcmul_(grad, grad, 1.0 - beta2);
 
@@ -42,8 +52,7 @@ void adam_update(Tensor& p, const Tensor& grad, int64_t step,
   const double bias_correction2 = 1.0 - std::pow(beta2, double(step));
   const double step_size = lr / bias_correction1;
   Tensor denom;
-  if (o.at("amsgrad") != 0.0) {
-    Tensor& max_exp_avg_sq = detail::zeros_buffer(buffers, "max_exp_avg_sq", p);
+  if (amsgrad) {
     detail::maximum_(max_exp_avg_sq, exp_avg_sq);  // the largest v so far
     denom = sqrt(max_exp_avg_sq);
   } else {

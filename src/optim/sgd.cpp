@@ -1,6 +1,6 @@
 #include "nabla/optim/sgd.h"
 
-#include "backends/cpu/fused.h"
+#include "backends/backend.h"
 #include "nabla/ops/elementwise.h"
 #include "optim/internal.h"
 
@@ -71,10 +71,12 @@ void SGD::step() {
         state.initialized = true;
       }
       const Tensor& buf = it->second;
-      if (backends::cpu::fusable({&p, &grad, &buf})) {
-        // One pass over p, grad and buf instead of four elementwise ops.
-        backends::cpu::sgd_momentum_step(p, grad, buf, lr, momentum, dampening, weight_decay,
-                                         nesterov, first);
+      // One pass over p, grad and buf instead of four elementwise ops, where
+      // the device has the kernel.
+      if (backends::backend(p.device())
+              .sgd_step(p, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first)) {
+        p.bump_version();
+        buf.bump_version();
         return;
       }
       Tensor d_p = weight_decay != 0.0 ? add(grad, p, weight_decay) : grad;

@@ -185,11 +185,17 @@ INSTANTIATE_TEST_SUITE_P(Ops, CudaOpTable, ::testing::ValuesIn(case_names()), te
 
 // ---- training: the same model, data and seed on both devices
 
-std::vector<double> train_losses(const std::string& model, Device device, int steps) {
+std::vector<double> train_losses(const std::string& model, const std::string& optimizer,
+                                 Device device, int steps) {
   manual_seed(7);
   auto net = models::create(model);
   net->to(device);
-  optim::SGD opt(net->parameters(), optim::SGDOptions(0.05).momentum(0.9));
+  std::unique_ptr<optim::Optimizer> owned;
+  if (optimizer == "adam")
+    owned = std::make_unique<optim::Adam>(net->parameters(), optim::AdamOptions(1e-3));
+  else
+    owned = std::make_unique<optim::SGD>(net->parameters(), optim::SGDOptions(0.05).momentum(0.9));
+  optim::Optimizer& opt = *owned;
   Generator gen(3);
   const Tensor x = randn({16, 1, 28, 28}, TensorOptions(), &gen).to(device);
   const Tensor y = randint(0, 10, {16}, kInt64, &gen).to(device);
@@ -206,10 +212,12 @@ std::vector<double> train_losses(const std::string& model, Device device, int st
 
 TEST(CudaTraining, FollowsTheCpuTrajectory) {
   REQUIRE_CUDA();
-  for (const char* model : {"lenet5", "resnet20"}) {
-    SCOPED_TRACE(model);
-    const std::vector<double> cpu = train_losses(model, kCPU, 8);
-    const std::vector<double> gpu = train_losses(model, kCUDA, 8);
+  const std::pair<const char*, const char*> runs[] = {
+      {"lenet5", "sgd"}, {"lenet5", "adam"}, {"resnet20", "sgd"}};
+  for (const auto& [model, optimizer] : runs) {
+    SCOPED_TRACE(std::string(model) + " with " + optimizer);
+    const std::vector<double> cpu = train_losses(model, optimizer, kCPU, 8);
+    const std::vector<double> gpu = train_losses(model, optimizer, kCUDA, 8);
     ASSERT_EQ(cpu.size(), gpu.size());
     for (size_t s = 0; s < cpu.size(); ++s)
       EXPECT_NEAR(gpu[s], cpu[s], 1e-3 * (1 + std::abs(cpu[s]))) << "step " << s;

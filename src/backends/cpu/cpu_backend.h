@@ -81,6 +81,10 @@ class CpuBackend final : public Backend {
   void adaptive_avg_pool2d_backward(const Tensor& dx, const Tensor& dy) override;
   void adaptive_max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x) override;
 
+  // ---- optimizer steps (fused.cpp); Adam keeps the composed ops on the CPU
+  bool sgd_step(const Tensor& p, const Tensor& grad, const Tensor& buf, double lr, double momentum,
+                double dampening, double weight_decay, bool nesterov, bool first_step) override;
+
   // ---- convolution (conv.cpp)
   void im2col(const Tensor& col, const Tensor& x, const ConvWindow& window) override;
   void col2im(const Tensor& x, const Tensor& col, const ConvWindow& window) override;

@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/loops.h"
 
 namespace nabla::backends::cpu {
@@ -93,8 +94,14 @@ void sgd_momentum_step(const Tensor& p, const Tensor& grad, const Tensor& buf, d
     sgd_typed<T>(p.data_ptr<T>(), grad.data_ptr<T>(), buf.data_ptr<T>(), p.numel(), T(lr),
                  T(momentum), T(dampening), T(weight_decay), nesterov, first_step);
   });
-  p.bump_version();
-  buf.bump_version();
+}
+
+bool CpuBackend::sgd_step(const Tensor& p, const Tensor& grad, const Tensor& buf, double lr,
+                          double momentum, double dampening, double weight_decay, bool nesterov,
+                          bool first_step) {
+  if (!fusable({&p, &grad, &buf})) return false;
+  sgd_momentum_step(p, grad, buf, lr, momentum, dampening, weight_decay, nesterov, first_step);
+  return true;
 }
 
 }  // namespace nabla::backends::cpu

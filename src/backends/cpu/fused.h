@@ -1,5 +1,5 @@
-// Fused CPU kernels that ops and optimizers call directly on contiguous CPU
-// tensors, where one pass over memory replaces several elementwise ops. Each
+// Fused CPU kernels on contiguous CPU tensors, where one pass over memory
+// replaces several elementwise ops (CpuBackend::sgd_step takes them). Each
 // caller keeps its general path (any device, any layout) beside it.
 #pragma once
 

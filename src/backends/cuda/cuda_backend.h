@@ -89,6 +89,13 @@ class CudaBackend final : public Backend {
   void adaptive_avg_pool2d_backward(const Tensor& dx, const Tensor& dy) override;
   void adaptive_max_pool2d(const Tensor& values, const Tensor& indices, const Tensor& x) override;
 
+  // ---- optim.cu: optimizer steps, one kernel per parameter tensor
+  bool sgd_step(const Tensor& p, const Tensor& grad, const Tensor& buf, double lr, double momentum,
+                double dampening, double weight_decay, bool nesterov, bool first_step) override;
+  bool adam_step(const Tensor& p, const Tensor& grad, const Tensor& m, const Tensor& v,
+                 const Tensor& vmax, double lr, double beta1, double beta2, double eps,
+                 int64_t step) override;
+
   // ---- conv_cudnn.cpp: whole convolutions through cuDNN, the algorithm for
   // each shape found once by timing cuDNN's candidates
   bool convolution(const Tensor& y, const Tensor& x, const Tensor& w, const Tensor& b,
