@@ -18,6 +18,13 @@ void CudaBackend::gemm(bool trans_a, bool trans_b, double alpha, const Tensor& a
   const Matrices A = matrices(a, "A"), B = matrices(b, "B"), C = matrices(c, "C");
   const int64_t m = C.rows, n = C.cols, k = trans_a ? A.rows : A.cols;
   if (C.batch == 0 || m == 0 || n == 0) return;
+  if (k == 0) {  // an empty sum: C = beta·C (0 where beta is 0, as BLAS)
+    if (beta == 0.0)
+      fill(c, 0.0);
+    else
+      unary(UnaryOp::MulScalar, c, c, beta, 0.0);
+    return;
+  }
   const MatrixLayout la = matrix_layout(a, A, "A"), lb = matrix_layout(b, B, "B");
   const bool ta = trans_a != la.transposed, tb = trans_b != lb.transposed;
   for (int64_t v : {m, n, k, la.ld, lb.ld, C.batch})
