@@ -213,19 +213,14 @@ std::pair<Tensor, Tensor> conv_backward(const Tensor& x_in, const Tensor& dy_in,
   // The device's own convolution library first, where it has one (cuDNN).
   if (want_dx && be.convolution_input_grad(dx, dy4, w.detach(), s.window, s.groups))
     want_dx = false;
+  // dw (O, C/G, kh, kw), written by whichever path below computes it.
   if (want_dw) {
     dw = empty_on(dy, {O, s.C / G, s.kh, s.kw});
-    if (be.convolution_weight_grad(dw, x, dy4, s.window, s.groups))
-      want_dw = false;
-    else
-      dw = Tensor();
+    if (be.convolution_weight_grad(dw, x, dy4, s.window, s.groups)) want_dw = false;
   }
   if (s.depthwise()) {
     if (want_dx) be.depthwise_conv2d_input_grad(dx, dy4, w.detach().contiguous(), s.window);
-    if (want_dw) {
-      dw = empty_on(dy, {O, 1, s.kh, s.kw});
-      be.depthwise_conv2d_weight_grad(dw, x.contiguous(), dy4, s.window);
-    }
+    if (want_dw) be.depthwise_conv2d_weight_grad(dw, x.contiguous(), dy4, s.window);
     return {dx, dw};
   }
   // dx and dW directly where the backend can; the chunks below are for
@@ -233,13 +228,9 @@ std::pair<Tensor, Tensor> conv_backward(const Tensor& x_in, const Tensor& dy_in,
   if (want_dx && s.direct_input_grad() &&
       be.conv2d_direct_input_grad(dx, dy4, w.detach().contiguous(), s.window))
     want_dx = false;
-  if (want_dw && s.direct_weight_grad()) {
-    dw = empty_on(dy, {O, s.C, s.kh, s.kw});
-    if (be.conv2d_direct_weight_grad(dw, x.contiguous(), dy4, s.window))
-      want_dw = false;
-    else
-      dw = Tensor();
-  }
+  if (want_dw && s.direct_weight_grad() &&
+      be.conv2d_direct_weight_grad(dw, x.contiguous(), dy4, s.window))
+    want_dw = false;
   if (!want_dx && !want_dw) return {dx, dw};
   const Tensor wg = want_dx ? w.detach().contiguous().view({G, Og, Kg}) : Tensor();
   // dnnl_sgemm reduces over a long dimension fastest with the larger of the
