@@ -29,13 +29,12 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/pool_planes.h"
-#include "backends/pool_indices.h"
+#include "backends/pool_geometry.h"
 
 namespace nabla::backends::cpu {
 namespace {
 
 using pool::adaptive_span;
-using pool::check_pool_operands;
 using pool::dilated_span;
 using pool::for_each_plane;
 using pool::Plane;
@@ -853,13 +852,7 @@ void CpuBackend::max_pool2d_backward(const Tensor& out, const Tensor& src, const
 
 void CpuBackend::max_pool2d_backward(const Tensor& dx, const Tensor& dy, const Tensor& indices,
                                      const PoolWindow& window) {
-  check_pool_operands("max_pool2d_backward", dx, dy);
-  NABLA_CHECK(dx.is_contiguous() && indices.defined() &&
-                  (indices.dtype() == kInt64 || indices.dtype() == kUInt8) &&
-                  indices.shape() == dy.shape(),
-              "max_pool2d_backward: expected a contiguous gradient and int64 or uint8 indices of "
-              "shape ",
-              dy.shape());
+  check_max_pool_backward(dx, dy, indices);
   const int64_t W = dx.size(3);
   NABLA_DISPATCH_FLOATING(dx.dtype(), "max_pool2d_backward", [&] {
     dispatch_where(indices, [&](auto where) {

@@ -6,12 +6,12 @@
 
 #include "backends/cpu/cpu_backend.h"
 #include "backends/cpu/pool_planes.h"
+#include "backends/pool_geometry.h"
 
 namespace nabla::backends::cpu {
 namespace {
 
 using pool::adaptive_span;
-using pool::check_pool_operands;
 using pool::for_each_plane;
 using pool::Plane;
 using pool::Planes;

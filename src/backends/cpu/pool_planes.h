@@ -50,13 +50,6 @@ void for_each_plane(int64_t planes, int64_t work_per_plane, Body body) {
   parallel_loop(planes, parallel, body);
 }
 
-inline void check_pool_operands(const char* op, const Tensor& big, const Tensor& small) {
-  NABLA_CHECK(big.dim() == 4 && small.dim() == 4 && big.size(0) == small.size(0) &&
-                  big.size(1) == small.size(1),
-              op, ": expected 4-D (N, C, H, W) operands with the same N and C, got ", big.shape(),
-              " and ", small.shape());
-}
-
 // The rows (or columns) of one window, clipped to [0, size): first, one past
 // the last, and the step; tap is the number of the window's tap at begin
 // (0 unless padding clipped the window's first taps).

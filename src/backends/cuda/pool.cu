@@ -22,7 +22,7 @@
 
 #include "backends/cuda/common.cuh"
 #include "backends/cuda/cuda_backend.h"
-#include "backends/pool_indices.h"
+#include "backends/pool_geometry.h"
 
 namespace nabla::backends::cuda {
 namespace {
@@ -52,13 +52,6 @@ template <class T>
 Planes<T> planes_of(const Tensor& t) {
   if (!t.defined()) return {};
   return {ptr<T>(t), t.size(1), t.stride(0), t.stride(1), t.stride(2), t.stride(3)};
-}
-
-void check_pool_operands(const char* op, const Tensor& big, const Tensor& small) {
-  NABLA_CHECK(big.dim() == 4 && small.dim() == 4 && big.size(0) == small.size(0) &&
-                  big.size(1) == small.size(1),
-              op, ": expected 4-D (N, C, H, W) operands with the same N and C, got ", big.shape(),
-              " and ", small.shape());
 }
 
 // ---- windows
@@ -449,13 +442,7 @@ void CudaBackend::max_pool2d_backward(const Tensor& dx, const Tensor& dy, const 
                                       const PoolWindow& window) {
   const int device = device_of(dx);
   DeviceGuard guard(device);
-  check_pool_operands("max_pool2d_backward", dx, dy);
-  NABLA_CHECK(dx.is_contiguous() && indices.defined() &&
-                  (indices.dtype() == kInt64 || indices.dtype() == kUInt8) &&
-                  indices.shape() == dy.shape(),
-              "max_pool2d_backward: expected a contiguous gradient and int64 or uint8 indices of "
-              "shape ",
-              dy.shape());
+  check_max_pool_backward(dx, dy, indices);
   const bool taps = indices.dtype() == kUInt8;
   NABLA_DISPATCH_FLOATING(dx.dtype(), "max_pool2d_backward", [&] {
     if (taps)
