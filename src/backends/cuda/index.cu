@@ -26,22 +26,25 @@ Tensor addressed_view(const Tensor& t, const Shape& positions, int64_t dim) {
   return alias(t, positions, strides, t.storage_offset());
 }
 
-// out[p] = x[p with p[dim] = index[p]] over the positions of index.
-void gather_positions(const char* op, const Tensor& out, const Tensor& x, int64_t dim,
-                      const Tensor& index) {
-  const int device = device_of(out);
+// Over the positions p of index, with k = index[p]:
+//   gather       walked[p] = addressed[p with p[dim] = k]    (walked: out, addressed: x)
+//   scatter_add  addressed[p with p[dim] = k] += walked[p]   (walked: src, addressed: out)
+template <bool kScatter>
+void index_positions(const char* op, const Tensor& walked, const Tensor& addressed, int64_t dim,
+                     const Tensor& index) {
+  const int device = device_of(addressed);
   DeviceGuard guard(device);
   const Shape& pos = index.shape();
-  const Tensor xv = addressed_view(x, pos, dim);
-  const int64_t size = x.size(dim), step = x.stride(dim);
-  const OffsetCalc<3> calc = make_offset_calc<3>(pos, {&out, &index, &xv});
+  const Tensor av = addressed_view(addressed, pos, dim);
+  const int64_t size = addressed.size(dim), step = addressed.stride(dim);
+  const OffsetCalc<3> calc = make_offset_calc<3>(pos, {&walked, &index, &av});
   ErrorFlag flag(device);
   long long* f = flag.data();
-  NABLA_DISPATCH_ALL(x.dtype(), op, [&] {
+  NABLA_DISPATCH_ALL(addressed.dtype(), op, [&] {
     using T = scalar_t;
-    T* o = ptr<T>(out);
+    T* w = ptr<T>(walked);
+    T* a = ptr<T>(addressed);
     const int64_t* idx = ptr<int64_t>(index);
-    const T* p = ptr<T>(x);
     launch_n(device, numel(pos), [=] __device__(int64_t i) {
       int64_t off[3];
       calc.offsets(i, off);
@@ -50,37 +53,12 @@ void gather_positions(const char* op, const Tensor& out, const Tensor& x, int64_
         raise_flag(f, k);
         return;
       }
-      o[off[0]] = p[off[2] + k * step];
-    });
-  });
-  throw_if_raised(flag, op, dim, size);
-}
-
-// out[p with p[dim] = index[p]] += src[p] over the positions of index.
-void scatter_add_positions(const char* op, const Tensor& out, int64_t dim, const Tensor& index,
-                           const Tensor& src) {
-  const int device = device_of(out);
-  DeviceGuard guard(device);
-  const Shape& pos = index.shape();
-  const Tensor ov = addressed_view(out, pos, dim);
-  const int64_t size = out.size(dim), step = out.stride(dim);
-  const OffsetCalc<3> calc = make_offset_calc<3>(pos, {&src, &index, &ov});
-  ErrorFlag flag(device);
-  long long* f = flag.data();
-  NABLA_DISPATCH_ALL(out.dtype(), op, [&] {
-    using T = scalar_t;
-    T* o = ptr<T>(out);
-    const int64_t* idx = ptr<int64_t>(index);
-    const T* s = ptr<T>(src);
-    launch_n(device, numel(pos), [=] __device__(int64_t i) {
-      int64_t off[3];
-      calc.offsets(i, off);
-      const int64_t k = idx[off[1]];
-      if (k < 0 || k >= size) {
-        raise_flag(f, k);
-        return;
-      }
-      atomic_add(o + off[2] + k * step, s[off[0]]);
+      T* at = a + off[2] + k * step;  // the addressed element
+      T* own = w + off[0];            // the position's own element
+      if constexpr (kScatter)
+        atomic_add(at, *own);
+      else
+        *own = *at;
     });
   });
   throw_if_raised(flag, op, dim, size);
@@ -184,27 +162,27 @@ void CudaBackend::gather(const Tensor& out, const Tensor& x, int64_t dim, const 
   check_index_operands("gather", x, out, index, index.shape(), dim, kMaxDims);
   NABLA_CHECK(out.shape() == index.shape(), "gather: output ", out.shape(), " and index ",
               index.shape(), " differ");
-  gather_positions("gather", out, x, dim, index);
+  index_positions<false>("gather", out, x, dim, index);
 }
 
 void CudaBackend::scatter_add(const Tensor& out, int64_t dim, const Tensor& index,
                               const Tensor& src) {
   check_index_operands("scatter_add", out, src, index, index.shape(), dim, kMaxDims);
-  scatter_add_positions("scatter_add", out, dim, index, src);
+  index_positions<true>("scatter_add", src, out, dim, index);
 }
 
 void CudaBackend::index_select(const Tensor& out, const Tensor& x, int64_t dim,
                                const Tensor& index) {
   const Tensor idx = broadcast_index("index_select", index, out, x, dim);
   check_index_operands("index_select", x, out, idx, out.shape(), dim, kMaxDims);
-  gather_positions("index_select", out, x, dim, idx);
+  index_positions<false>("index_select", out, x, dim, idx);
 }
 
 void CudaBackend::index_add(const Tensor& out, int64_t dim, const Tensor& index,
                             const Tensor& src) {
   const Tensor idx = broadcast_index("index_add", index, src, out, dim);
   check_index_operands("index_add", out, src, idx, src.shape(), dim, kMaxDims);
-  scatter_add_positions("index_add", out, dim, idx, src);
+  index_positions<true>("index_add", src, out, dim, idx);
 }
 
 }  // namespace nabla::backends::cuda
