@@ -109,25 +109,6 @@ TEST(CudaRuntime, ReportsBadIndicesFromTheDevice) {
 
 // ---- every op of the table, CUDA against CPU
 
-std::vector<std::string> case_names() {
-  std::vector<std::string> names;
-  for (const auto& c : all_cases()) names.push_back(c.name);
-  return names;
-}
-
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string s = info.param;
-  for (char& ch : s)
-    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return s;
-}
-
-const OpCase& find_case(const std::string& name) {
-  for (const auto& c : all_cases())
-    if (c.name == name) return c;
-  NABLA_FAIL("no case named ", name);
-}
-
 struct DeviceRun {
   Tensor output;
   std::vector<Tensor> grads;  // of the args as the op saw them
@@ -181,7 +162,7 @@ TEST_P(CudaOpTable, MatchesCpu) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ops, CudaOpTable, ::testing::ValuesIn(case_names()), test_name);
+INSTANTIATE_TEST_SUITE_P(Ops, CudaOpTable, ::testing::ValuesIn(case_names()), CaseTestName());
 
 // ---- training: the same model, data and seed on both devices
 

@@ -13,26 +13,6 @@
 namespace nabla::testing {
 namespace {
 
-const OpCase& find_case(const std::string& name) {
-  for (const auto& c : all_cases())
-    if (c.name == name) return c;
-  NABLA_FAIL("no case named ", name);
-}
-
-std::vector<std::string> case_names(bool gradcheck_only = false) {
-  std::vector<std::string> names;
-  for (const auto& c : all_cases())
-    if (c.gradcheck || !gradcheck_only) names.push_back(c.name);
-  return names;
-}
-
-std::string test_name(const ::testing::TestParamInfo<std::string>& info) {
-  std::string s = info.param;
-  for (char& ch : s)
-    if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
-  return s;
-}
-
 // A transposed input's gradient lives on its contiguous base: view it back.
 Tensor logical_grad(const In& in, const Tensor& leaf) {
   if (!leaf.defined() || !leaf.grad().defined()) return {};
@@ -124,8 +104,9 @@ TEST_P(OpTable, MatchesPyTorch) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ops, OpTable, ::testing::ValuesIn(case_names()), test_name);
-INSTANTIATE_TEST_SUITE_P(Ops, OpTableGradcheck, ::testing::ValuesIn(case_names(true)), test_name);
+INSTANTIATE_TEST_SUITE_P(Ops, OpTable, ::testing::ValuesIn(case_names()), CaseTestName());
+INSTANTIATE_TEST_SUITE_P(Ops, OpTableGradcheck, ::testing::ValuesIn(case_names(true)),
+                         CaseTestName());
 
 // Every Node type compiled into the library appears in the graph of some case.
 TEST(OpTableCoverage, EveryAutogradNodeIsTested) {

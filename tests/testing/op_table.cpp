@@ -52,6 +52,19 @@ Tensor draw(const In& in, const Shape& shape, DType dtype, Generator& gen) {
 
 }  // namespace
 
+const OpCase& find_case(const std::string& name) {
+  for (const auto& c : all_cases())
+    if (c.name == name) return c;
+  NABLA_FAIL("no op-table case named ", name);
+}
+
+std::vector<std::string> case_names(bool gradcheck_only) {
+  std::vector<std::string> names;
+  for (const auto& c : all_cases())
+    if (c.gradcheck || !gradcheck_only) names.push_back(c.name);
+  return names;
+}
+
 CaseInputs make_inputs(const OpCase& c, DType dtype) {
   Generator gen(std::hash<std::string>{}(c.name));
   CaseInputs out;

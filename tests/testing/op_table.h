@@ -11,6 +11,7 @@
 
 #include <nabla/nabla.h>
 
+#include <cctype>
 #include <functional>
 #include <string>
 #include <vector>
@@ -69,6 +70,22 @@ struct OpCase {
 //   static const bool registered = register_cases({ {...}, {...} });
 bool register_cases(std::vector<OpCase> cases);
 const std::vector<OpCase>& all_cases();
+// The case of that name (an Error naming it where there is none).
+const OpCase& find_case(const std::string& name);
+// The cases' names, all or only those with a gradient check: the parameters
+// of the table's parameterised tests.
+std::vector<std::string> case_names(bool gradcheck_only = false);
+// Names such tests by their case, non-alphanumerics as '_' (gtest's rule):
+//   INSTANTIATE_TEST_SUITE_P(Ops, T, ValuesIn(case_names()), CaseTestName());
+struct CaseTestName {
+  template <class ParamInfo>
+  std::string operator()(const ParamInfo& info) const {
+    std::string s = info.param;
+    for (char& ch : s)
+      if (!isalnum(static_cast<unsigned char>(ch))) ch = '_';
+    return s;
+  }
+};
 
 // Draws a case's inputs (seeded by the case name), in the given float dtype.
 // Differentiable inputs require grad; for transposed ones the leaf is the
